@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// box: a daemonless container tool. Each library is a small module; each depends only on those listed before it.
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "box",
+    products: [.executable(name: "box", targets: ["box"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config, installed by `make deps`.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // What must not be Swift: the clone3 child from fork to execve, and constants Glibc leaves out.
+        .target(name: "CBox", dependencies: ["CCap"]),
+
+        .target(name: "BoxCore", dependencies: ["CBox"], swiftSettings: strict),
+        .target(name: "BoxOS", dependencies: ["BoxCore", "CBox", "CCap"], swiftSettings: strict),
+        .target(name: "BoxOCI", dependencies: ["BoxCore", "CCrypto"], swiftSettings: strict),
+        .target(name: "BoxFormat", swiftSettings: strict),
+        .target(name: "BoxImage", dependencies: ["BoxCore", "BoxOS", "BoxOCI", "CArchive"], swiftSettings: strict),
+        .target(name: "BoxCgroups", dependencies: ["BoxCore"], swiftSettings: strict),
+        .target(name: "BoxRuntime",
+                dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxImage", "BoxCgroups", "CBox", "CCap"],
+                swiftSettings: strict),
+        .executableTarget(name: "box",
+                          dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxFormat", "BoxImage", "BoxRuntime",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+
+        .target(name: "BoxTestSupport", dependencies: ["BoxCore"], path: "Tests/BoxTestSupport"),
+        .testTarget(name: "BoxCoreTests", dependencies: ["BoxCore", "BoxTestSupport"]),
+        .testTarget(name: "BoxOCITests", dependencies: ["BoxOCI", "BoxTestSupport"]),
+        .testTarget(name: "BoxFormatTests", dependencies: ["BoxFormat"]),
+        .testTarget(name: "BoxImageTests", dependencies: ["BoxImage", "BoxOCI", "BoxTestSupport", "CArchive"]),
+        .testTarget(name: "BoxCgroupsTests", dependencies: ["BoxCgroups", "BoxTestSupport"]),
+        .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime", "BoxOCI", "BoxTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["BoxTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BoxCore
+import BoxOCI
+import BoxOS
+import CBox
+
+/// C strings and arrays that live as long as this arena: the memory behind a `box_spawn_config`.
+final class CArena {
+    private var pointers: [UnsafeMutableRawPointer] = []
+
+    func string(_ s: String) -> UnsafePointer<CChar> {
+        let p = strdup(s)!
+        pointers.append(UnsafeMutableRawPointer(p))
+        return UnsafePointer(p)
+    }
+
+    func optional(_ s: String?) -> UnsafePointer<CChar>? { s.map(string) }
+
+    /// A NULL-terminated array of C strings.
+    func strings(_ list: [String]) -> UnsafePointer<UnsafePointer<CChar>?> {
+        let p = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: list.count + 1)
+        for (i, s) in list.enumerated() { p[i] = string(s) }
+        p[list.count] = nil
+        pointers.append(UnsafeMutableRawPointer(p))
+        return UnsafePointer(p)
+    }
+
+    func array<T>(_ list: [T]) -> UnsafePointer<T>? {
+        guard !list.isEmpty else { return nil }
+        let p = UnsafeMutablePointer<T>.allocate(capacity: list.count)
+        p.initialize(from: list, count: list.count)
+        pointers.append(UnsafeMutableRawPointer(p))
+        return UnsafePointer(p)
+    }
+
+    deinit { for p in pointers { free(p) } }
+}
+
+/// Mount options split into kernel flags and the filesystem's data string.
+struct MountOptions: Equatable {
+    var flags: UInt
+    var data: String
+
+    init(_ options: [String]) {
+        var flags: UInt = 0
+        var data: [String] = []
+        for o in options {
+            switch o {
+            case "ro": flags |= UInt(MS_RDONLY)
+            case "rw", "rbind", "bind", "rprivate", "private": break
+            case "nosuid": flags |= UInt(MS_NOSUID)
+            case "nodev": flags |= UInt(MS_NODEV)
+            case "noexec": flags |= UInt(MS_NOEXEC)
+            case "strictatime": flags |= UInt(MS_STRICTATIME)
+            case "relatime": flags |= UInt(MS_RELATIME)
+            case "noatime": flags |= UInt(MS_NOATIME)
+            case "exec", "suid", "dev": break
+            default: data.append(o)
+            }
+        }
+        self.flags = flags
+        self.data = data.joined(separator: ",")
+    }
+}
+
+/// The device nodes every container gets, with their major and minor numbers.
+let defaultDevices: [(String, UInt32, UInt32)] = [
+    ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
+]
+
+let defaultDevLinks: [(String, String)] = [
+    ("/dev/fd", "/proc/self/fd"), ("/dev/stdin", "/proc/self/fd/0"), ("/dev/stdout", "/proc/self/fd/1"),
+    ("/dev/stderr", "/proc/self/fd/2"), ("/dev/ptmx", "pts/ptmx"), ("/dev/core", "/proc/kcore"),
+]
+
+/// The ordered mount list of the C child, from the spec's mounts, the default devices, the masked and the read-only paths.
+func mountList(_ spec: RuntimeSpec, arena: CArena) -> [box_mount] {
+    var out: [box_mount] = []
+    func add(_ kind: box_mount_kind, source: String?, target: String, fstype: String? = nil, flags: UInt = 0,
+             data: String? = nil, mode: UInt32 = 0, major: UInt32 = 0, minor: UInt32 = 0) {
+        out.append(box_mount(kind: Int32(kind.rawValue), source: arena.optional(source), target: arena.string(target),
+                             fstype: arena.optional(fstype), flags: flags, data: arena.optional(data?.isEmpty == false ? data : nil),
+                             mode: mode, dev_major: major, dev_minor: minor))
+    }
+    for m in spec.mounts {
+        let o = MountOptions(m.options ?? [])
+        if m.type == "bind" {
+            add(BOX_MOUNT_BIND, source: m.source, target: m.destination, flags: o.flags)
+        } else {
+            add(BOX_MOUNT_FS, source: m.source, target: m.destination, fstype: m.type, flags: o.flags, data: o.data)
+        }
+        if m.destination == "/dev" {
+            // nodes and links right after /dev's tmpfs, before anything is mounted below it
+            for (path, major, minor) in defaultDevices {
+                add(BOX_MOUNT_DEVICE, source: path, target: path, mode: UInt32(S_IFCHR) | 0o666, major: major, minor: minor)
+            }
+            for (path, target) in defaultDevLinks { add(BOX_MOUNT_SYMLINK, source: target, target: path) }
+        }
+    }
+    for p in spec.linux.maskedPaths { add(BOX_MOUNT_MASK, source: nil, target: p) }
+    for p in spec.linux.readonlyPaths { add(BOX_MOUNT_READONLY, source: nil, target: p) }
+    return out
+}

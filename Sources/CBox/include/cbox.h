@@ -1,0 +1,106 @@
+#ifndef CBOX_H
+#define CBOX_H
+/* The C side of box: what must not run as Swift between clone and execve, and the kernel
+ * constants and calls that Glibc's Swift module leaves out. Every symbol is prefixed box_. */
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+
+/* Namespace flags, as the kernel defines them. */
+#define BOX_CLONE_NEWNS     0x00020000
+#define BOX_CLONE_NEWCGROUP 0x02000000
+#define BOX_CLONE_NEWUTS    0x04000000
+#define BOX_CLONE_NEWIPC    0x08000000
+#define BOX_CLONE_NEWUSER   0x10000000
+#define BOX_CLONE_NEWPID    0x20000000
+#define BOX_CLONE_NEWNET    0x40000000
+
+/* What one entry of the mount list does, in order, inside the new mount namespace. */
+enum box_mount_kind {
+    BOX_MOUNT_FS = 0,       /* mount fstype at target (created as a directory) */
+    BOX_MOUNT_BIND = 1,     /* bind source at target (created as file or dir like source); ro if flags has MS_RDONLY */
+    BOX_MOUNT_MASK = 2,     /* hide target: /dev/null over a file, read-only tmpfs over a directory; absent is fine */
+    BOX_MOUNT_READONLY = 3, /* remount target read-only; absent is fine */
+    BOX_MOUNT_DEVICE = 4,   /* create device node target (mknod, or bind from the host's source when that fails) */
+    BOX_MOUNT_SYMLINK = 5,  /* create symlink target -> source */
+};
+
+struct box_mount {
+    int kind;
+    const char *source;
+    const char *target;   /* path inside the container, absolute */
+    const char *fstype;
+    unsigned long flags;
+    const char *data;
+    uint32_t mode;        /* device: mode with S_IFCHR; */
+    uint32_t dev_major, dev_minor;
+};
+
+struct box_spawn_config {
+    int clone_flags;            /* BOX_CLONE_NEW* */
+    int unshare_cgroupns;       /* unshare the cgroup namespace after the parent placed the child */
+    const char *rootfs;         /* host path where the container's root is (or is mounted) */
+    const char *overlay_data;   /* overlay options to mount at rootfs, or NULL */
+    const char *overlay_cwd;    /* directory to be in while mounting, so lowerdir can be short relative paths */
+    const struct box_mount *mounts;
+    int n_mounts;
+    int readonly_rootfs;
+    const char *hostname;       /* or NULL */
+    int loopback_up;
+    const char *cwd;
+    const char *const *argv;
+    const char *const *envp;
+    const char *path;           /* $PATH of the container, for the command lookup */
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    int n_groups;
+    uint64_t cap_bounding;      /* bit N = capability N */
+    uint64_t cap_effective;     /* effective = permitted for uid 0; a non-root uid gets none */
+    int no_new_privs;
+    int stdin_fd, stdout_fd, stderr_fd;  /* dup'd onto 0, 1, 2; -1 keeps the inherited one */
+    int death_signal;           /* delivered to the child if the parent dies; 0 for none */
+};
+
+/* The child's report when a step fails: the errno and the step's name. */
+struct box_child_error {
+    int32_t err;
+    int32_t exit_code;          /* 125, or 126/127 for an exec failure */
+    char step[248];
+};
+
+/* Starts the child with clone3 in new namespaces. The child waits on a sync pipe until
+ * box_spawn_release; then sets up the container and execs. On success returns the pid and
+ * fills pidfd, the release fd (write end) and the error fd (read end; EOF means exec happened). */
+pid_t box_spawn(const struct box_spawn_config *cfg, int *pidfd, int *release_fd, int *error_fd);
+
+/* Lets the waiting child go on. Closes release_fd. */
+int box_spawn_release(int release_fd);
+
+/* Reads the child's report: 0 on EOF (exec happened), 1 with *out filled, -1 on error. */
+int box_spawn_result(int error_fd, struct box_child_error *out);
+
+int box_pidfd_open(pid_t pid);
+int box_pidfd_send_signal(int pidfd, int sig);
+
+/* Signal helpers (macros in C). */
+int box_wifexited(int status);
+int box_wexitstatus(int status);
+int box_wifsignaled(int status);
+int box_wtermsig(int status);
+
+/* A signalfd for the given signals, which are blocked in this thread. */
+int box_signalfd(const int *signals, int n);
+/* Reads one signal from a signalfd: its number, or -1. */
+int box_signalfd_read(int fd);
+/* Unblocks every signal in this thread. */
+void box_unblock_all_signals(void);
+
+/* Mount helpers for the parent (host side). */
+int box_mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data);
+int box_umount(const char *target, int flags);
+
+/* Creates a whiteout (0:0 character device) at dirfd/name. */
+int box_mknod_whiteout(int dirfd, const char *name);
+
+#endif

@@ -1,0 +1,450 @@
+/* The container's start path: clone3 into new namespaces, wait for the parent, set up, exec.
+ * The child runs only this file's code and system calls: no malloc, no stdio, no Swift, because
+ * the parent may be multi-threaded and only async-signal-safe work is sound after the clone. */
+#define _GNU_SOURCE
+#include "cbox.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <grp.h>
+
+/* ---- tiny string helpers (no stdio in the child) ---- */
+
+static void sappend(char *buf, size_t cap, const char *s) {
+    size_t n = strlen(buf);
+    while (*s && n + 1 < cap) buf[n++] = *s++;
+    buf[n] = 0;
+}
+
+static void fd_path(char *buf, size_t cap, int fd) {
+    char digits[16];
+    int i = 15;
+    digits[i] = 0;
+    do { digits[--i] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0 && i > 0);
+    buf[0] = 0;
+    sappend(buf, cap, "/proc/self/fd/");
+    sappend(buf, cap, digits + i);
+}
+
+/* Reports a failed step to the parent and exits. The step names the object, e.g. "mount proc on /proc". */
+static void __attribute__((noreturn)) fail(int errfd, int code, int err, const char *a, const char *b, const char *c) {
+    struct box_child_error e;
+    memset(&e, 0, sizeof e);
+    e.err = err;
+    e.exit_code = code;
+    sappend(e.step, sizeof e.step, a);
+    if (b) sappend(e.step, sizeof e.step, b);
+    if (c) sappend(e.step, sizeof e.step, c);
+    ssize_t unused = write(errfd, &e, sizeof e);
+    (void)unused;
+    _exit(code);
+}
+
+
+
+/* The child's view of its configuration plus its own fds. */
+struct child {
+    const struct box_spawn_config *cfg;
+    int syncfd, errfd;
+};
+
+/* ---- paths inside the root, resolved as the container would (symlinks stay inside) ---- */
+
+static int open_in_root(int rootfd, const char *path, int flags) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    while (*path == '/') path++;
+    if (!*path) path = ".";
+    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/* Ensures the parent directories of path exist inside the root; returns an fd of the parent
+ * and points *name at the last component. */
+static int parent_in_root(int rootfd, const char *path, char *scratch, size_t cap, const char **name) {
+    scratch[0] = 0;
+    sappend(scratch, cap, path);
+    size_t n = strlen(scratch);
+    while (n > 1 && scratch[n - 1] == '/') scratch[--n] = 0;
+    char *slash = strrchr(scratch, '/');
+    *name = slash ? slash + 1 : scratch;
+    if (slash) *slash = 0;
+    /* walk and create each level */
+    char prefix[4096];
+    prefix[0] = 0;
+    char *p = scratch;
+    while (*p == '/') p++;
+    int fd = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+    while (*p && fd >= 0) {
+        char *end = strchr(p, '/');
+        if (end) *end = 0;
+        sappend(prefix, sizeof prefix, "/");
+        sappend(prefix, sizeof prefix, p);
+        int next = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
+        if (next < 0 && errno == ENOENT) {
+            if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST) { close(fd); return -1; }
+            next = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
+        }
+        close(fd);
+        fd = next;
+        if (!end) break;
+        *end = '/';
+        p = end + 1;
+        while (*p == '/') p++;
+    }
+    return fd;
+}
+
+/* Creates target inside the root (a directory, or an empty file) if absent; returns an O_PATH fd. */
+static int make_in_root(int rootfd, const char *target, int as_dir) {
+    int fd = open_in_root(rootfd, target, O_PATH);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    char scratch[4096];
+    const char *name;
+    int dir = parent_in_root(rootfd, target, scratch, sizeof scratch, &name);
+    if (dir < 0) return -1;
+    /* the parent was resolved inside the root; reopen it as a real directory to create in */
+    char pbuf[64];
+    fd_path(pbuf, sizeof pbuf, dir);
+    int real = open(pbuf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(dir);
+    if (real < 0) return -1;
+    int r;
+    if (as_dir) {
+        r = mkdirat(real, name, 0755);
+    } else {
+        r = openat(real, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (r >= 0) { close(r); r = 0; }
+    }
+    close(real);
+    if (r < 0 && errno != EEXIST) return -1;
+    return open_in_root(rootfd, target, O_PATH);
+}
+
+static unsigned long mount_flags_of(const char *path) {
+    struct statvfs sv;
+    unsigned long f = 0;
+    if (statvfs(path, &sv) != 0) return 0;
+    if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    return f;
+}
+
+/* Remounts the mount at target read-only, keeping the flags it has (needed in a user namespace). */
+static int remount_ro(int rootfd, const char *target, unsigned long extra) {
+    int fd = open_in_root(rootfd, target, O_PATH);
+    if (fd < 0) return -1;
+    char p[64];
+    fd_path(p, sizeof p, fd);
+    int r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags_of(p) | extra, NULL);
+    close(fd);
+    return r;
+}
+
+/* ---- the steps ---- */
+
+static void do_mount(struct child *c, int rootfd, const struct box_mount *m) {
+    const struct box_spawn_config *cfg = c->cfg;
+    int errfd = c->errfd;
+    char p[64];
+    int fd;
+    struct stat st;
+    switch (m->kind) {
+    case BOX_MOUNT_FS:
+        fd = make_in_root(rootfd, m->target, 1);
+        if (fd < 0) fail(errfd, 125, errno, "create mount point ", m->target, NULL);
+        fd_path(p, sizeof p, fd);
+        if (mount(m->source, p, m->fstype, m->flags, m->data) < 0)
+            fail(errfd, 125, errno, "mount on ", m->target, NULL);
+        close(fd);
+        break;
+    case BOX_MOUNT_BIND:
+        if (stat(m->source, &st) < 0) fail(errfd, 125, errno, "bind mount source ", m->source, NULL);
+        fd = make_in_root(rootfd, m->target, S_ISDIR(st.st_mode));
+        if (fd < 0) fail(errfd, 125, errno, "create mount point ", m->target, NULL);
+        fd_path(p, sizeof p, fd);
+        if (mount(m->source, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+            fail(errfd, 125, errno, "bind mount ", m->source, NULL);
+        close(fd);
+        if ((m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) != 0) {
+            if (m->flags & MS_RDONLY) {
+                if (remount_ro(rootfd, m->target, m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) < 0)
+                    fail(errfd, 125, errno, "remount read-only ", m->target, NULL);
+            }
+        }
+        break;
+    case BOX_MOUNT_MASK:
+        fd = open_in_root(rootfd, m->target, O_PATH);
+        if (fd < 0) { if (errno == ENOENT) break; fail(errfd, 125, errno, "mask ", m->target, NULL); }
+        if (fstat(fd, &st) < 0) fail(errfd, 125, errno, "mask ", m->target, NULL);
+        fd_path(p, sizeof p, fd);
+        if (S_ISDIR(st.st_mode)) {
+            if (mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0") < 0) fail(errfd, 125, errno, "mask ", m->target, NULL);
+        } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
+            fail(errfd, 125, errno, "mask ", m->target, NULL);
+        }
+        close(fd);
+        break;
+    case BOX_MOUNT_READONLY:
+        fd = open_in_root(rootfd, m->target, O_PATH);
+        if (fd < 0) { if (errno == ENOENT) break; fail(errfd, 125, errno, "read-only path ", m->target, NULL); }
+        fd_path(p, sizeof p, fd);
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, 125, errno, "read-only path ", m->target, NULL);
+        close(fd);
+        if (remount_ro(rootfd, m->target, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
+            fail(errfd, 125, errno, "read-only path ", m->target, NULL);
+        break;
+    case BOX_MOUNT_DEVICE: {
+        char scratch[4096];
+        const char *name;
+        int dir = parent_in_root(rootfd, m->target, scratch, sizeof scratch, &name);
+        if (dir < 0) fail(errfd, 125, errno, "create device ", m->target, NULL);
+        fd_path(p, sizeof p, dir);
+        int real = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(dir);
+        if (real < 0) fail(errfd, 125, errno, "create device ", m->target, NULL);
+        if (mknodat(real, name, m->mode, makedev(m->dev_major, m->dev_minor)) == 0) {
+            fchmodat(real, name, m->mode & 07777, 0);
+            close(real);
+            break;
+        }
+        if (errno != EPERM) fail(errfd, 125, errno, "create device ", m->target, NULL);
+        /* without CAP_MKNOD (a user namespace) bind the host's node instead */
+        close(real);
+        fd = make_in_root(rootfd, m->target, 0);
+        if (fd < 0) fail(errfd, 125, errno, "create device ", m->target, NULL);
+        fd_path(p, sizeof p, fd);
+        if (mount(m->source, p, NULL, MS_BIND, NULL) < 0) fail(errfd, 125, errno, "bind device ", m->source, NULL);
+        close(fd);
+        break;
+    }
+    case BOX_MOUNT_SYMLINK: {
+        char scratch[4096];
+        const char *name;
+        int dir = parent_in_root(rootfd, m->target, scratch, sizeof scratch, &name);
+        if (dir < 0) fail(errfd, 125, errno, "create symlink ", m->target, NULL);
+        fd_path(p, sizeof p, dir);
+        int real = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(dir);
+        if (real < 0 || (symlinkat(m->source, real, name) < 0 && errno != EEXIST))
+            fail(errfd, 125, errno, "create symlink ", m->target, NULL);
+        close(real);
+        break;
+    }
+    }
+    (void)cfg;
+}
+
+static void loopback_up(struct child *c) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) fail(c->errfd, 125, errno, "socket for loopback", NULL, NULL);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail(c->errfd, 125, errno, "read flags of lo", NULL, NULL);
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail(c->errfd, 125, errno, "bring up lo", NULL, NULL);
+    close(s);
+}
+
+static void set_capabilities(struct child *c) {
+    const struct box_spawn_config *cfg = c->cfg;
+    /* the bounding set first: dropping it needs CAP_SETPCAP, which setuid may take away */
+    for (int cap = 0; cap < 64; cap++) {
+        if (cfg->cap_bounding & (1ULL << cap)) continue;
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) continue;
+        if (cap_drop_bound((cap_value_t)cap) < 0) fail(c->errfd, 125, errno, "drop capability from bounding set", NULL, NULL);
+    }
+}
+
+static void set_identity(struct child *c) {
+    const struct box_spawn_config *cfg = c->cfg;
+    /* groups before the gid, the gid before the uid: each needs the privilege the next drops */
+    if (setgroups((size_t)cfg->n_groups, cfg->groups) < 0) fail(c->errfd, 125, errno, "setgroups", NULL, NULL);
+    if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0) fail(c->errfd, 125, errno, "setgid", NULL, NULL);
+    if (setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) fail(c->errfd, 125, errno, "setuid", NULL, NULL);
+    /* a non-root uid lost its permitted and effective sets in setresuid; root gets the default set */
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (cfg->uid == 0) {
+        data[0].effective = data[0].permitted = (uint32_t)(cfg->cap_effective & cfg->cap_bounding);
+        data[1].effective = data[1].permitted = (uint32_t)((cfg->cap_effective & cfg->cap_bounding) >> 32);
+    }
+    if (syscall(SYS_capset, &hdr, data) < 0) fail(c->errfd, 125, errno, "set capabilities", NULL, NULL);
+    if (cap_reset_ambient() < 0 && errno != EINVAL) fail(c->errfd, 125, errno, "clear ambient capabilities", NULL, NULL);
+    if (cfg->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(c->errfd, 125, errno, "set no_new_privs", NULL, NULL);
+}
+
+static void __attribute__((noreturn)) exec_command(struct child *c) {
+    const struct box_spawn_config *cfg = c->cfg;
+    const char *file = cfg->argv[0];
+    char *const *argv = (char *const *)cfg->argv;
+    char *const *envp = (char *const *)cfg->envp;
+    if (strchr(file, '/')) {
+        execve(file, argv, envp);
+        int e = errno;
+        if (e == ENOENT) fail(c->errfd, 127, e, "exec: \"", file, "\": stat: no such file or directory");
+        fail(c->errfd, 126, e, "exec: \"", file, "\"");
+    }
+    const char *p = cfg->path ? cfg->path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    int saw_eacces = 0, last = ENOENT;
+    while (1) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char buf[4096];
+        if (len + strlen(file) + 2 < sizeof buf) {
+            memcpy(buf, p, len);
+            buf[len] = 0;
+            if (len == 0) strcpy(buf, ".");
+            sappend(buf, sizeof buf, "/");
+            sappend(buf, sizeof buf, file);
+            execve(buf, argv, envp);
+            if (errno == EACCES) saw_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR) last = errno;
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    if (saw_eacces) fail(c->errfd, 126, EACCES, "exec: \"", file, "\"");
+    if (last != ENOENT) fail(c->errfd, 126, last, "exec: \"", file, "\"");
+    fail(c->errfd, 127, ENOENT, "exec: \"", file, "\": executable file not found in $PATH");
+}
+
+static void __attribute__((noreturn)) child_main(struct child *c) {
+    const struct box_spawn_config *cfg = c->cfg;
+    int errfd = c->errfd;
+
+    /* the parent blocked signals for its signalfd; ignored ones would survive exec */
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+    if (cfg->death_signal && prctl(PR_SET_PDEATHSIG, cfg->death_signal) < 0)
+        fail(errfd, 125, errno, "set parent death signal", NULL, NULL);
+
+    /* wait until the parent has placed us in our cgroup and written our state; EOF means it died */
+    char go;
+    if (read(c->syncfd, &go, 1) != 1) _exit(125);
+    close(c->syncfd);
+
+    /* after the cgroup placement, so the namespace's root is our own cgroup */
+    if (cfg->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) fail(errfd, 125, errno, "unshare cgroup namespace", NULL, NULL);
+
+    /* nothing we mount may propagate back to the host */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(errfd, 125, errno, "make / private", NULL, NULL);
+    if (cfg->overlay_data) {
+        if (cfg->overlay_cwd && chdir(cfg->overlay_cwd) < 0) fail(errfd, 125, errno, "chdir to ", cfg->overlay_cwd, NULL);
+        if (mount("overlay", cfg->rootfs, "overlay", 0, cfg->overlay_data) < 0)
+            fail(errfd, 125, errno, "mount overlay on ", cfg->rootfs, NULL);
+    } else if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        /* pivot_root needs the new root to be a mount point */
+        fail(errfd, 125, errno, "bind mount rootfs ", cfg->rootfs, NULL);
+    }
+    int rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) fail(errfd, 125, errno, "open rootfs ", cfg->rootfs, NULL);
+
+    for (int i = 0; i < cfg->n_mounts; i++) do_mount(c, rootfd, &cfg->mounts[i]);
+
+    if (cfg->cwd) {
+        int fd = make_in_root(rootfd, cfg->cwd, 1);
+        if (fd < 0) fail(errfd, 125, errno, "create working directory ", cfg->cwd, NULL);
+        close(fd);
+    }
+
+    /* pivot with both roots at ".", then detach the old one: no directory to create or remove */
+    if (fchdir(rootfd) < 0) fail(errfd, 125, errno, "chdir to rootfs", NULL, NULL);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) fail(errfd, 125, errno, "pivot_root", NULL, NULL);
+    if (umount2(".", MNT_DETACH) < 0) fail(errfd, 125, errno, "detach old root", NULL, NULL);
+    if (chdir("/") < 0) fail(errfd, 125, errno, "chdir /", NULL, NULL);
+    close(rootfd);
+    if (cfg->readonly_rootfs && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        fail(errfd, 125, errno, "remount / read-only", NULL, NULL);
+
+    if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+        fail(errfd, 125, errno, "sethostname", NULL, NULL);
+    if (cfg->loopback_up) loopback_up(c);
+
+    set_capabilities(c);
+    set_identity(c);
+    if (cfg->cwd && chdir(cfg->cwd) < 0) fail(errfd, 125, errno, "chdir to ", cfg->cwd, NULL);
+
+    if (cfg->stdin_fd >= 0 && dup2(cfg->stdin_fd, 0) < 0) fail(errfd, 125, errno, "dup stdin", NULL, NULL);
+    if (cfg->stdout_fd >= 0 && dup2(cfg->stdout_fd, 1) < 0) fail(errfd, 125, errno, "dup stdout", NULL, NULL);
+    if (cfg->stderr_fd >= 0 && dup2(cfg->stderr_fd, 2) < 0) fail(errfd, 125, errno, "dup stderr", NULL, NULL);
+    /* no fd of box's may reach the container: all above 2 close at exec (the error pipe included) */
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(errfd, 125, errno, "close_range", NULL, NULL);
+
+    exec_command(c);
+}
+
+pid_t box_spawn(const struct box_spawn_config *cfg, int *pidfd, int *release_fd, int *error_fd) {
+    int syncp[2], errp[2];
+    if (pipe2(syncp, O_CLOEXEC) < 0) return -1;
+    if (pipe2(errp, O_CLOEXEC) < 0) { close(syncp[0]); close(syncp[1]); return -1; }
+    int pfd = -1;
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = (uint64_t)cfg->clone_flags | CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)&pfd;
+    args.exit_signal = SIGCHLD;
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) {
+        close(syncp[1]);
+        close(errp[0]);
+        struct child c = { cfg, syncp[0], errp[1] };
+        child_main(&c);
+    }
+    int saved = errno;
+    close(syncp[0]);
+    close(errp[1]);
+    if (pid < 0) {
+        close(syncp[1]);
+        close(errp[0]);
+        errno = saved;
+        return -1;
+    }
+    *pidfd = pfd;
+    *release_fd = syncp[1];
+    *error_fd = errp[0];
+    return pid;
+}
+
+int box_spawn_release(int release_fd) {
+    char go = 1;
+    ssize_t n;
+    do { n = write(release_fd, &go, 1); } while (n < 0 && errno == EINTR);
+    close(release_fd);
+    return n == 1 ? 0 : -1;
+}
+
+int box_spawn_result(int error_fd, struct box_child_error *out) {
+    size_t got = 0;
+    while (got < sizeof *out) {
+        ssize_t n = read(error_fd, (char *)out + got, sizeof *out - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;
+        got += (size_t)n;
+    }
+    if (got == 0) return 0;
+    out->step[sizeof out->step - 1] = 0;
+    return got == sizeof *out ? 1 : -1;
+}

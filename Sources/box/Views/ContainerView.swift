@@ -1,0 +1,161 @@
+import BoxCore
+import BoxFormat
+import BoxRuntime
+
+/// A container as `box ps` shows it: Docker's fields for `--format`.
+struct PsRow: Encodable {
+    var ID: String
+    var Image: String
+    var Command: String
+    var CreatedAt: String
+    var RunningFor: String
+    var Ports: String
+    var Status: String
+    var State: String
+    var Names: String
+    var Labels: String
+    var Mounts: String
+    var Networks: String
+    var Size: String
+
+    init(_ r: ContainerRecord, truncate: Bool) {
+        ID = truncate ? r.shortID : r.id
+        Image = r.image
+        var cmd = r.spec.process.args.joined(separator: " ")
+        if truncate && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
+        Command = "\"\(cmd)\""
+        CreatedAt = Humanize.dockerTime(r.created)
+        RunningFor = Humanize.ago(r.created)
+        Ports = ""
+        switch r.state.status {
+        case .created: Status = "Created"
+        case .running: Status = "Up " + Humanize.duration(Time.nowSeconds() - (r.state.startedAt.flatMap(Time.parse) ?? Time.nowSeconds()))
+        case .exited: Status = "Exited (\(r.state.exitCode)) " + Humanize.ago(r.state.finishedAt)
+        }
+        State = r.state.status.rawValue
+        Names = r.name
+        Labels = r.settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        Mounts = r.settings.binds.map { String($0.split(separator: ":").dropFirst().first ?? "") }.joined(separator: ",")
+        Networks = r.settings.networkMode
+        Size = "0B"
+    }
+
+    static let table = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+    static let headers = ["ID": "CONTAINER ID", "RunningFor": "CREATED", "CreatedAt": "CREATED AT"]
+}
+
+/// A container as `box inspect` shows it: Docker's JSON shape.
+struct ContainerInspect: Encodable {
+    struct StateInfo: Encodable {
+        var Status: String
+        var Running: Bool
+        var Paused = false
+        var Restarting = false
+        var OOMKilled = false
+        var Dead = false
+        var Pid: Int32
+        var ExitCode: Int32
+        var Error: String
+        var StartedAt: String
+        var FinishedAt: String
+    }
+
+    struct ConfigInfo: Encodable {
+        var Hostname: String
+        var Domainname = ""
+        var User: String
+        var AttachStdin: Bool
+        var AttachStdout = true
+        var AttachStderr = true
+        var Tty = false
+        var OpenStdin: Bool
+        var StdinOnce: Bool
+        var Env: [String]
+        var Cmd: [String]?
+        var Image: String
+        var Volumes: [String: [String: String]]?
+        var WorkingDir: String
+        var Entrypoint: [String]?
+        var Labels: [String: String]
+        var StopSignal: String?
+    }
+
+    struct HostConfigInfo: Encodable {
+        var Binds: [String]?
+        var NetworkMode: String
+        var AutoRemove: Bool
+        var CapAdd: [String]?
+        var CapDrop: [String]?
+        var Privileged = false
+        var ReadonlyRootfs: Bool
+        var Tmpfs: [String: String]?
+        var CgroupnsMode = "private"
+        var IpcMode = "private"
+        var PidMode = ""
+    }
+
+    struct MountInfo: Encodable {
+        var `Type` = "bind"
+        var Source: String
+        var Destination: String
+        var Mode: String
+        var RW: Bool
+        var Propagation = "rprivate"
+    }
+
+    struct GraphDriverInfo: Encodable {
+        var Data: [String: String]
+        var Name = "overlay"
+    }
+
+    var Id: String
+    var Created: String
+    var Path: String
+    var Args: [String]
+    var State: StateInfo
+    var Image: String
+    var ResolvConfPath: String
+    var HostnamePath: String
+    var HostsPath: String
+    var Name: String
+    var RestartCount = 0
+    var Driver = "overlay"
+    var Platform = "linux"
+    var HostConfig: HostConfigInfo
+    var GraphDriver: GraphDriverInfo
+    var Mounts: [MountInfo]
+    var Config: ConfigInfo
+
+    init(_ r: ContainerRecord, paths: BoxPaths) {
+        let run = paths.runContainer(r.id)
+        let dir = paths.container(r.id)
+        Id = r.id
+        Created = r.created
+        Path = r.spec.process.args.first ?? ""
+        Args = Array(r.spec.process.args.dropFirst())
+        let s = r.state
+        self.State = StateInfo(Status: s.status.rawValue, Running: s.status == .running, Pid: s.pid, ExitCode: s.exitCode,
+                      Error: s.error ?? "", StartedAt: s.startedAt ?? "0001-01-01T00:00:00Z",
+                      FinishedAt: s.finishedAt ?? "0001-01-01T00:00:00Z")
+        Image = r.imageID.description
+        ResolvConfPath = run + "/resolv.conf"
+        HostnamePath = run + "/hostname"
+        HostsPath = run + "/hosts"
+        Name = "/" + r.name
+        let st = r.settings
+        self.HostConfig = HostConfigInfo(Binds: st.binds.isEmpty ? nil : st.binds, NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
+                           CapAdd: st.capAdd.isEmpty ? nil : st.capAdd, CapDrop: st.capDrop.isEmpty ? nil : st.capDrop,
+                           ReadonlyRootfs: st.readOnly, Tmpfs: st.tmpfs.isEmpty ? nil : st.tmpfs)
+        self.GraphDriver = GraphDriverInfo(Data: ["LowerDir": r.lowerDirs.joined(separator: ":"), "UpperDir": dir + "/upper",
+                                   "WorkDir": dir + "/work", "MergedDir": dir + "/rootfs"])
+        Mounts = st.binds.map { b in
+            let p = b.split(separator: ":").map(String.init)
+            let ro = p.count > 2 && p[2] == "ro"
+            return MountInfo(Source: p[0], Destination: p.count > 1 ? p[1] : "", Mode: ro ? "ro" : "", RW: !ro)
+        }
+        self.Config = ConfigInfo(Hostname: r.spec.hostname ?? r.shortID, User: st.user, AttachStdin: st.interactive,
+                       OpenStdin: st.interactive, StdinOnce: st.interactive, Env: r.spec.process.env, Cmd: st.cmd,
+                       Image: r.image, Volumes: nil, WorkingDir: st.workingDir, Entrypoint: st.entrypoint, Labels: st.labels,
+                       StopSignal: st.stopSignal)
+    }
+}

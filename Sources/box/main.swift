@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import BoxCore
+
+// Global flags come before the command, as for podman: `box --root DIR run …`.
+var arguments = Array(CommandLine.arguments.dropFirst())
+while let first = arguments.first, first.hasPrefix("--root") || first.hasPrefix("--runroot") {
+    let key = first.hasPrefix("--runroot") ? "BOX_RUNROOT" : "BOX_ROOT"
+    if let eq = first.firstIndex(of: "=") {
+        setenv(key, String(first[first.index(after: eq)...]), 1)
+        arguments.removeFirst()
+    } else if arguments.count > 1 {
+        setenv(key, arguments[1], 1)
+        arguments.removeFirst(2)
+    } else {
+        break
+    }
+}
+exit(Box.execute(arguments))

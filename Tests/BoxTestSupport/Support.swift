@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BoxCore
+
+/// Shared helpers for box's tests: fixture paths, temporary roots, and running the built binary.
+public enum TestSupport {
+    /// The repository root, found from this file's path.
+    public static let repoRoot: String = {
+        var p = #filePath
+        for _ in 0..<3 { p = Files.dirname(p) }
+        return p
+    }()
+
+    /// A generated fixture under `Fixtures/out` (built by `make fixtures`).
+    public static func fixture(_ name: String) -> String { "\(repoRoot)/Fixtures/out/\(name)" }
+
+    /// Whether the generated fixtures exist.
+    public static var fixturesBuilt: Bool { Files.exists(fixture("box-demo.oci.tar")) }
+
+    /// The built box binary: `BOX_BIN`, else the debug build.
+    public static var boxBinary: String {
+        Environment.current["BOX_BIN"] ?? "\(repoRoot)/.build/debug/box"
+    }
+
+    public static var isRoot: Bool { geteuid() == 0 }
+
+    /// A new empty directory under /tmp, removed by `removeTree`.
+    public static func tempDir(_ tag: String = "box-test") -> String {
+        var template = Array("/tmp/\(tag)-XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { return "/tmp/\(tag)-\(getpid())" }
+        return String(cString: p)
+    }
+
+    /// Removes a directory tree (for test cleanup).
+    public static func removeTree(_ path: String) {
+        _ = run(["/bin/rm", "-rf", path])
+    }
+
+    /// The result of a command.
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs a program with arguments and optional stdin, capturing its output.
+    @discardableResult
+    public static func run(_ argv: [String], stdin: String? = nil, env: [String: String] = [:]) -> Result {
+        let dir = tempDir("box-run")
+        defer { _ = system("rm -rf '\(dir)'") }
+        let outPath = dir + "/out", errPath = dir + "/err", inPath = dir + "/in"
+        _ = try? Files.write(inPath, Array((stdin ?? "").utf8))
+        var environment = Environment.current
+        for (k, v) in env { environment[k] = v }
+        let pid = fork()
+        if pid == 0 {
+            let i = open(inPath, O_RDONLY), o = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let e = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            dup2(i, 0); dup2(o, 1); dup2(e, 2)
+            let cargs = argv.map { strdup($0) } + [nil]
+            let cenv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            execve(argv[0], cargs, cenv)
+            _exit(127)
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let out = (try? Files.read(outPath)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let err = (try? Files.read(errPath)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return Result(status: code, stdout: out, stderr: err)
+    }
+}
