@@ -50,7 +50,13 @@ enum Literal {
             body = "0o" + body.dropFirst()
         }
         let digits = radix == 10 ? body : body.dropFirst(2)
-        guard !digits.isEmpty, let magnitude = UInt64(digits, radix: radix) else { throw bad }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isHexDigit }) else { throw bad }
+        guard let magnitude = UInt64(digits, radix: radix) else {
+            if radix == 10 && digits.allSatisfy(\.isNumber) {
+                throw error("integer overflow: \(GoQuote.quote(text))", source)
+            }
+            throw bad
+        }
         if negative {
             guard magnitude <= UInt64(Int64.max) + 1 else { throw error("\(text) overflows int", source) }
             return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))

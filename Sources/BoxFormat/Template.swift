@@ -80,6 +80,12 @@ struct Pipeline: Sendable {
     var decl: [String] = []
     var isAssign = false
     var commands: [[Operand]] = []
+
+    /// The pipeline as written, normalized: `$x := .A | f 1`.
+    var text: String {
+        let declared = decl.isEmpty ? "" : decl.joined(separator: ", ") + (isAssign ? " = " : " := ")
+        return declared + commands.map { $0.map(\.text).joined(separator: " ") }.joined(separator: " | ")
+    }
 }
 
 /// One argument or command word.
@@ -108,7 +114,7 @@ indirect enum Operand: Sendable {
         case .field(let f): f.map { "." + $0 }.joined()
         case .variable(let v, let f): v + f.map { "." + $0 }.joined()
         case .identifier(let name): name
-        case .pipe: "(…)"
+        case .pipe(let p): "(" + p.text + ")"
         case .chain(let o, let f): o.text + f.map { "." + $0 }.joined()
         }
     }

@@ -152,22 +152,32 @@ struct JSONParser {
     }
 
     mutating func parseNumber() throws -> TemplateValue {
+        // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
         let start = pos
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+        func digits() -> Bool {
+            let first = pos
+            while isDigit(pos) { pos += 1 }
+            return pos > first
+        }
         var isInteger = true
-        while pos < bytes.count {
-            let c = bytes[pos]
-            if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-                isInteger = false
-            } else if !(c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || (c >= 0x30 && c <= 0x39)) {
-                break
-            }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+        let intStart = pos
+        guard digits(), bytes[intStart] != 0x30 || pos == intStart + 1 else { throw failure("invalid number") }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
             pos += 1
+            isInteger = false
+            guard digits() else { throw failure("invalid number") }
+        }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
+            pos += 1
+            isInteger = false
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+            guard digits() else { throw failure("invalid number") }
         }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self)
         if isInteger, let i = Int64(text) { return .int(i) }
-        guard !text.isEmpty, text.first != "+", let d = Double(text), d.isFinite else {
-            throw failure("invalid number \"\(text)\"")
-        }
+        guard let d = Double(text), d.isFinite else { throw failure("invalid number \"\(text)\"") }
         return .double(d)
     }
 

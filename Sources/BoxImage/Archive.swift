@@ -19,9 +19,8 @@ final class ArchiveReader {
         archive_read_support_filter_all(handle)
         archive_read_support_format_tar(handle)
         if archive_read_open_filename(handle, path, 1 << 16) != ARCHIVE_OK {
-            let e = ArchiveReader.message(handle)
-            archive_read_free(handle)
-            throw BoxError(.invalidImage, "open archive \(path): \(e)")
+            // deinit frees the handle: a throwing init of a fully initialized class still runs it
+            throw BoxError(.invalidImage, "open archive \(path): \(ArchiveReader.message(handle))")
         }
     }
 
@@ -32,9 +31,7 @@ final class ArchiveReader {
         archive_read_support_filter_all(handle)
         archive_read_support_format_tar(handle)
         if archive_read_open_fd(handle, fd, 1 << 16) != ARCHIVE_OK {
-            let e = ArchiveReader.message(handle)
-            archive_read_free(handle)
-            throw BoxError(.invalidImage, "open archive \(name): \(e)")
+            throw BoxError(.invalidImage, "open archive \(name): \(ArchiveReader.message(handle))")
         }
     }
 
@@ -52,9 +49,7 @@ final class ArchiveReader {
             return Unmanaged<HashingSource>.fromOpaque(ctx).takeUnretainedValue().next(out)
         }, nil)
         if r != ARCHIVE_OK {
-            let e = src.error ?? ArchiveReader.message(handle)
-            archive_read_free(handle)
-            throw BoxError(.invalidImage, "open layer \(path): \(e)")
+            throw BoxError(.invalidImage, "open layer \(path): \(src.error ?? ArchiveReader.message(handle))")
         }
     }
 
@@ -137,9 +132,7 @@ final class HashingSource {
         var entry: OpaquePointer?
         if archive_read_open_filename(raw, path, 1 << 16) != ARCHIVE_OK
             || archive_read_next_header(raw, &entry) != ARCHIVE_OK {
-            let e = ArchiveReader.message(raw)
-            archive_read_free(raw)
-            throw BoxError(.invalidImage, "open layer \(path): \(e)")
+            throw BoxError(.invalidImage, "open layer \(path): \(ArchiveReader.message(raw))")
         }
     }
 

@@ -107,10 +107,17 @@ struct LoadTests {
         #expect(try Files.list(t.store.paths.layers).count < layersBefore)
         // an image in use is refused without -f
         #expect(throws: BoxError.self) { try t.store.remove("box-demo:latest", force: false) { _ in "abc123" } }
-        // one of two names goes alone
-        #expect(try t.store.remove("box-demo:entrypoint", force: false) { _ in nil } == ["Untagged: box-demo:entrypoint"])
+        // one of two names of an image goes alone
+        try t.store.tag("box-demo:latest", "extra:1")
+        #expect(try t.store.remove("extra:1", force: false) { _ in nil } == ["Untagged: extra:1"])
         #expect(try t.store.list().count == 2)
+        // an image whose layers another image shares: the image goes, the layers stay
+        let entry = try t.store.resolve("box-demo:entrypoint")
+        #expect(try t.store.remove("box-demo:entrypoint", force: false) { _ in nil }
+            == ["Untagged: box-demo:entrypoint", "Deleted: \(entry.id)"])
+        #expect(try t.store.list().count == 1)
         #expect(try Files.list(t.store.paths.layers).count == 2)
+        #expect(!Files.exists(t.store.paths.blob(entry.id.hex)))
     }
 
     @Test func tagMovesName() throws {

@@ -27,7 +27,7 @@ import Testing
         #expect(r.description == "docker.io/library/alpine@sha256:\(hex)")
     }
 
-    @Test(arguments: ["", "UPPER/case", "a:b:c", "bad tag:x y", "x@sha256:short", "x@md5:abcd", "a//b", "-lead", "x:"])
+    @Test(arguments: ["", "upper/CASE", "a:b:c", "bad tag:x y", "x@sha256:short", "x@md5:abcd", "a//b", "-lead", "x:"])
     func rejects(input: String) {
         #expect(throws: BoxError.self) { try Reference(parsing: input) }
     }
