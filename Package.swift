@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "BoxFormatTests", dependencies: ["BoxFormat"]),
         .testTarget(name: "BoxImageTests", dependencies: ["BoxImage", "BoxOCI", "BoxTestSupport", "CArchive"]),
         .testTarget(name: "BoxCgroupsTests", dependencies: ["BoxCgroups", "BoxTestSupport"]),
-        .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime", "BoxOCI", "BoxTestSupport"]),
+        .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime", "BoxOCI", "BoxOS", "BoxTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["BoxTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -150,7 +150,8 @@ enum HeaderName {
             if c.isUppercase, i > 0, !current.isEmpty {
                 let previous = chars[i - 1]
                 let nextIsLower = i + 1 < chars.count && chars[i + 1].isLowercase
-                if previous.isLowercase || previous.isNumber || (previous.isUppercase && nextIsLower && current.count > 1) {
+                let acronymEnds = previous.isUppercase && nextIsLower && current.count > 1
+                if previous.isLowercase || previous.isNumber || acronymEnds {
                     words.append(current)
                     current = ""
                 }

@@ -130,7 +130,9 @@ enum GoPrintf {
         case .array(let items):
             return "[" + items.map { format($0, verb, spec) }.joined(separator: " ") + "]"
         case .object(let pairs):
-            let parts = TemplateValue.sortedPairs(pairs).map { format(.string($0.0), verb, spec) + ":" + format($0.1, verb, spec) }
+            let parts = TemplateValue.sortedPairs(pairs).map {
+                format(.string($0.0), verb, spec) + ":" + format($0.1, verb, spec)
+            }
             return "map[" + parts.joined(separator: " ") + "]"
         }
     }

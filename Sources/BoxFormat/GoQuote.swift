@@ -19,7 +19,9 @@ enum GoQuote {
 
     private static func hexDigits(_ value: UInt32, _ count: Int) -> String {
         var out = ""
-        for shift in stride(from: (count - 1) * 4, through: 0, by: -4) { out.append(hex[Int((value >> UInt32(shift)) & 0xF)]) }
+        for shift in stride(from: (count - 1) * 4, through: 0, by: -4) {
+            out.append(hex[Int((value >> UInt32(shift)) & 0xF)])
+        }
         return out
     }
 

@@ -184,7 +184,8 @@ struct Executor {
             return names.isEmpty ? value : try fieldChain(value, names, args: [node], final: nil)
         case .pipe(let pipe): return try evalPipeline(pipe, dot: dot)
         case .identifier(let name): return try function(name, [], dot: dot, final: nil)
-        case .chain(let base, let names): return try fieldChain(try evalArg(base, dot: dot), names, args: [node], final: nil)
+        case .chain(let base, let names):
+            return try fieldChain(try evalArg(base, dot: dot), names, args: [node], final: nil)
         }
     }
 
@@ -201,7 +202,7 @@ struct Executor {
                 if i == names.count - 1 && (args.count > 1 || final != nil) {
                     throw error("\(name) is not a method but has arguments")
                 }
-                value = value[name] ?? .null
+                value = value.lookup(name) ?? .null
             case .null:
                 return .null
             default:

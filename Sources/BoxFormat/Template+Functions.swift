@@ -8,7 +8,9 @@ struct CallError: Error {
 /// `truncate`, `pad`). `and` and `or` are evaluated lazily by the executor.
 enum Builtins {
     /// Docker's string helpers, which render the table header as their first argument unchanged.
-    static let dockerStringFunctions: Set<String> = ["json", "split", "join", "title", "lower", "upper", "truncate", "pad"]
+    static let dockerStringFunctions: Set<String> = [
+        "json", "split", "join", "title", "lower", "upper", "truncate", "pad",
+    ]
 
     static func isDefined(_ name: String) -> Bool { arity(name) != nil }
 
@@ -45,7 +47,8 @@ enum Builtins {
         switch v {
         case .array(let items): return items.map { $0.stringValue ?? GoPrint.plain($0) }
         case .null: return []
-        default: throw CallError(message: "wrong type for value; expected []string; got \(v.goTypeName)", wrapped: false)
+        default:
+            throw CallError(message: "wrong type for value; expected []string; got \(v.goTypeName)", wrapped: false)
         }
     }
 
@@ -88,7 +91,8 @@ enum Builtins {
             if s.isEmpty { return .string(s) }
             let left = try int(args[1])
             let right = try int(args[2])
-            return .string(String(repeating: " ", count: max(0, left)) + s + String(repeating: " ", count: max(0, right)))
+            let before = String(repeating: " ", count: max(0, left))
+            return .string(before + s + String(repeating: " ", count: max(0, right)))
         default:
             throw CallError(message: "\(GoQuote.quote(name)) is not a defined function", wrapped: false)
         }

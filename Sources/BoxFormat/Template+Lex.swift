@@ -60,7 +60,9 @@ struct Lexer {
 
     private func text(_ from: Int, _ to: Int) -> String { String(String.UnicodeScalarView(s[from..<to])) }
 
-    private mutating func emit(_ kind: Token.Kind, _ from: Int) { tokens.append(Token(kind: kind, text: text(from, pos))) }
+    private mutating func emit(_ kind: Token.Kind, _ from: Int) {
+        tokens.append(Token(kind: kind, text: text(from, pos)))
+    }
 
     private mutating func fail(_ message: String) { tokens.append(Token(kind: .error, text: message)) }
 
@@ -256,7 +258,11 @@ struct Lexer {
         var digits = "0123456789_"
         if at(pos) == "0", let b = at(pos + 1), "xXoObB".unicodeScalars.contains(b) {
             pos += 2
-            digits = "xX".unicodeScalars.contains(b) ? "0123456789abcdefABCDEF_" : (b == "o" || b == "O" ? "01234567_" : "01_")
+            switch b {
+            case "x", "X": digits = "0123456789abcdefABCDEF_"
+            case "o", "O": digits = "01234567_"
+            default: digits = "01_"
+            }
             while let c = at(pos), digits.unicodeScalars.contains(c) { pos += 1 }
         } else {
             while let c = at(pos), digits.unicodeScalars.contains(c) { pos += 1 }

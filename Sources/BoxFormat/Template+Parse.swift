@@ -6,6 +6,9 @@ struct Parser {
     /// Variables in scope, innermost last; `$` is always defined.
     private var vars: [String] = ["$"]
     private var rangeDepth = 0
+    /// Nesting of parentheses and control structures, bounded so hostile input cannot exhaust the stack.
+    private var depth = 0
+    static let maxDepth = 100
 
     init(source: String) {
         self.source = source
@@ -124,6 +127,9 @@ struct Parser {
 
     /// `{{if p}} … {{else if q}} … {{else}} … {{end}}`, and the same for with and range.
     private mutating func control(_ context: String) throws(TemplateError) -> Node {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Parser.maxDepth { throw error("max expression depth exceeded") }
         let mark = vars.count
         defer { vars.removeSubrange(mark...) }
         let pipe = try pipeline(context, end: .rightDelim)
@@ -237,7 +243,9 @@ struct Parser {
         let token = try nextNonSpace()
         switch token.kind {
         case .identifier:
-            guard Builtins.isDefined(token.text) else { throw error("function \(GoQuote.quote(token.text)) not defined") }
+            guard Builtins.isDefined(token.text) else {
+                throw error("function \(GoQuote.quote(token.text)) not defined")
+            }
             return .identifier(token.text)
         case .dot: return .dot
         case .nilValue: return .nilValue
@@ -249,7 +257,11 @@ struct Parser {
         case .field: return .field([String(token.text.dropFirst())])
         case .bool: return .literal(.bool(token.text == "true"))
         case .number, .charConstant: return .literal(try Literal.number(token, source: source))
-        case .leftParen: return .pipe(try pipeline("parenthesized pipeline", end: .rightParen))
+        case .leftParen:
+            depth += 1
+            defer { depth -= 1 }
+            if depth > Parser.maxDepth { throw error("max expression depth exceeded") }
+            return .pipe(try pipeline("parenthesized pipeline", end: .rightParen))
         case .string, .rawString: return .literal(.string(try Literal.unquote(token, source: source)))
         default:
             backup()

@@ -85,7 +85,9 @@ struct JSONParser {
     var pos = 0
 
     func failure(_ message: String) -> DecodingError {
-        DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "invalid json at offset \(pos): \(message)"))
+        let context = DecodingError.Context(
+            codingPath: [], debugDescription: "invalid json at offset \(pos): \(message)")
+        return DecodingError.dataCorrupted(context)
     }
 
     mutating func skipSpace() {

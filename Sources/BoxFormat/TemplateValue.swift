@@ -39,6 +39,17 @@ extension TemplateValue {
         return pairs.first { $0.0 == field }?.1
     }
 
+    /// A field for a template's `.Name`: the exact key, else one that differs only in case.
+    ///
+    /// podman's `info` JSON has keys like `graphRoot` while its templates say `.Store.GraphRoot` (Go field
+    /// names); the fallback lets one value serve both, as scripts written for podman expect.
+    public func lookup(_ field: String) -> TemplateValue? {
+        if let exact = self[field] { return exact }
+        guard case .object(let pairs) = self else { return nil }
+        let folded = field.lowercased()
+        return pairs.first { $0.0.lowercased() == folded }?.1
+    }
+
     /// The element at `index` when this is an array and the index is in range, else nil.
     public subscript(index: Int) -> TemplateValue? {
         guard case .array(let items) = self, items.indices.contains(index) else { return nil }

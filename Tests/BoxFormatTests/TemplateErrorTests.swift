@@ -120,3 +120,23 @@ import Testing
         #expect(throws: TemplateError.self) { try render("{{range .Names}}{{.}}{{.X}}{{end}}") }
     }
 }
+
+@Suite struct TemplateDepthTests {
+    @Test func deepNestingWithinTheLimitWorks() throws {
+        let parens = String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)
+        #expect(try render("{{" + parens + "}}") == "1")
+        let ifs = String(repeating: "{{if 1}}", count: 100) + "x" + String(repeating: "{{end}}", count: 100)
+        #expect(try render(ifs) == "x")
+    }
+
+    @Test func deeperNestingIsRejected() {
+        let parens = "{{" + String(repeating: "(", count: 101) + "1" + String(repeating: ")", count: 101) + "}}"
+        #expect(throws: TemplateError(.parsing, source: parens, message: "max expression depth exceeded")) {
+            try Template(parens)
+        }
+        let ranges = String(repeating: "{{range .}}", count: 101) + String(repeating: "{{end}}", count: 101)
+        #expect(throws: TemplateError(.parsing, source: ranges, message: "max expression depth exceeded")) {
+            try Template(ranges)
+        }
+    }
+}

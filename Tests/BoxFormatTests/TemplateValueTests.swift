@@ -74,7 +74,9 @@ private struct Container: Encodable {
         #expect(try TemplateValue(json: "9223372036854775808") == .double(9_223_372_036_854_775_808))
     }
 
-    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "1 2", "[1}", "{\"a\":+1}", "\"\\q\"", "01", "1.", "-", ".5", "1e"])
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "1 2", "[1}", "{\"a\":+1}", "\"\\q\"", "01", "1.", "-", ".5", "1e",
+    ])
     func jsonParsingRejectsInvalid(text: String) {
         #expect(throws: DecodingError.self) { try TemplateValue(json: text) }
     }
