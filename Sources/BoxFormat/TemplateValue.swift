@@ -5,13 +5,19 @@ import FoundationEssentials
 /// Objects keep their keys in insertion order (like a Go struct), so `{{json .}}` prints fields in the
 /// order they were declared; `{{range}}` and `%v` printing use sorted keys (like a Go map).
 public indirect enum TemplateValue: Sendable {
+    /// JSON null, a missing key or Go's nil; an action prints it as `<no value>`.
     case null
+    /// true or false.
     case bool(Bool)
+    /// An integer, printed in decimal.
     case int(Int64)
+    /// A floating-point number, printed like Go's `%v` (`1.5`, `1e+06`).
     case double(Double)
+    /// Text, printed as is.
     case string(String)
+    /// A list, printed like Go's `[a b c]`.
     case array([TemplateValue])
-    /// An object as ordered `(key, value)` pairs; keys are unique.
+    /// An object as ordered `(key, value)` pairs with unique keys, printed like Go's `map[k1:v1 k2:v2]`.
     case object([(String, TemplateValue)])
 }
 
