@@ -130,10 +130,10 @@ extension ImageStore {
                 close(fd)
                 files.files[path] = file
             case UInt32(Glibc.S_IFLNK):
+                // podman's docker archives link `<id>/layer.tar -> ../<diffid>.tar`
                 if let t = archive_entry_symlink(entry) {
-                    let target = String(cString: t)
                     let base = path.split(separator: "/").dropLast().joined(separator: "/")
-                    files.links[path] = try LayerPath(base.isEmpty ? target : base + "/" + target).components.joined(separator: "/")
+                    files.links[path] = try StagedFiles.resolve(String(cString: t), from: base)
                 }
             default:
                 continue
@@ -150,6 +150,22 @@ struct StagedFiles {
     var links: [String: String] = [:]
 
     func has(_ path: String) -> Bool { file(path) != nil }
+
+    /// A link target inside the archive: relative to `base`, `..` allowed while it stays inside the archive.
+    static func resolve(_ target: String, from base: String) throws(BoxError) -> String {
+        if target.hasPrefix("/") { throw BoxError(.invalidImage, "archive link to \"\(target)\": absolute path refused") }
+        var parts = base.split(separator: "/").map(String.init)
+        for c in target.split(separator: "/") {
+            if c == "." { continue }
+            if c == ".." {
+                if parts.isEmpty { throw BoxError(.invalidImage, "archive link to \"\(target)\": path escapes the archive") }
+                parts.removeLast()
+            } else {
+                parts.append(String(c))
+            }
+        }
+        return parts.joined(separator: "/")
+    }
 
     /// The staged file for an archive path, following the archive's own links.
     func file(_ path: String) -> String? {

@@ -141,3 +141,15 @@ struct LoadTests {
         #expect(try LayerPath(p).components == want)
     }
 }
+
+@Suite struct ArchiveLinkTests {
+    @Test(arguments: [("../b.tar", "a", "b.tar"), ("x/../y", "", "y"), ("./c", "a/b", "a/b/c")])
+    func resolvesInside(target: String, base: String, want: String) throws {
+        #expect(try StagedFiles.resolve(target, from: base) == want)
+    }
+
+    @Test(arguments: [("../../x", "a"), ("/etc/passwd", "a"), ("..", "")])
+    func refusesOutside(target: String, base: String) {
+        #expect(throws: BoxError.self) { try StagedFiles.resolve(target, from: base) }
+    }
+}
