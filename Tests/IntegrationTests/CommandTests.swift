@@ -54,6 +54,10 @@ struct CommandTests {
         #expect(r.stdout.contains("box-demo     latest"))
         #expect(h.box("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.contains("box-demo:entrypoint\n"))
         #expect(h.box("images", "-q").stdout.split(separator: "\n").allSatisfy { $0.count == 12 })
+        // Docker's other spellings
+        #expect(h.box("image", "ls").stdout == r.stdout)
+        #expect(h.box("container", "ls", "-a", "--format", "{{.ID}}").status == 0)
+        #expect(h.box("image", "rm", "no-such-image").status == 125)
     }
 
     @Test func cidfileHoldsTheID() throws {

@@ -61,6 +61,10 @@ struct FilesystemTests {
         #expect(own.box("run", "box-demo", "no-such-cmd").status == 127)
         #expect(own.box("run", "-v", "/no/such/dir:/x", "box-demo", "true").status == 125)
         #expect(own.box("run", "-u", "nobody-here", "box-demo", "true").status == 125)
+        // a mount that fails inside the new namespaces, after clone: the child reports it, box cleans up
+        let mountFails = own.box("run", "--tmpfs", "/x:size=bogus", "box-demo", "true")
+        #expect(mountFails.status == 125)
+        #expect(mountFails.stderr == "Error: mount on /x: invalid argument\n")
         #expect(try Files.list(own.root + "/containers").isEmpty)
         #expect(try Files.list(own.root + "/run/containers").isEmpty)
         #expect(own.box("ps", "-aq").stdout == "")
