@@ -124,6 +124,7 @@ fi
 log "cgroups: $CGROUP_NOTE"
 
 # ---------------------------------------------------------------- setup
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 log "box: loading $OCI_TAR into $WORK/box"
 "$BOX" "${BOX_G[@]}" load -i "$OCI_TAR" >&2
 "$BOX" "${BOX_G[@]}" run --rm box-demo true || die "box run --rm box-demo true failed"
@@ -314,6 +315,7 @@ MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "- Machine: $(nproc) CPUs ($CPU), $MEM RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
 	echo "- podman: $PODMAN_VERSION; crun: $CRUN_VERSION; $(hyperfine --version)"
+	echo "- Load average when the run started: $LOADAVG (the machine may be shared; see the σ column)"
 	echo "- cgroups: $CGROUP_NOTE"
 	echo "- Method: hyperfine, shell mode with spawn-time correction; warmup $FAST_WARMUP + $FAST_RUNS runs (podman: warmup $PODMAN_WARMUP + $PODMAN_RUNS runs). All rows measured in the same run, under the same conditions."
 	echo
@@ -337,9 +339,10 @@ MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo
 	echo "## Aims"
 	echo
-	echo "The issue asks that \`box run --rm true\` be no slower than crun alone (the bare OCI runtime, which"
-	echo "box replaces rather than wraps), at least 10× faster than podman, and that \`box version\`, the"
-	echo "floor of every box command, take at most 5 ms. In this run:"
+	echo "The issue asks that \`box run --rm true\` be no slower than crun alone (a bare OCI runtime on a"
+	echo "ready-made bundle; box does that runtime work itself, plus image and container bookkeeping), at"
+	echo "least 10× faster than podman, and that \`box version\`, the floor of every box command, take at"
+	echo "most 5 ms. In this run:"
 	echo
 	for a in "${aims[@]}"; do echo "- $a"; done
 } >"$RESULTS"

@@ -29,6 +29,7 @@ extension ImageStore {
     /// its DiffID, and only then are blobs, layers and names committed. On failure nothing changes.
     /// Returns the loaded images with the names they got.
     public func load(_ source: ArchiveSource) throws(BoxError) -> [ImageRecord] {
+        sweepStaleStaging()
         let stage = "\(paths.tmp)/load-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try Files.mkdirAll(stage, mode: 0o700)
         defer { try? Tree.remove(stage) }
@@ -93,6 +94,14 @@ extension ImageStore {
                 if let final = records.first(where: { $0.id == configDigest }) { out.append(final) }
             }
             return out
+        }
+    }
+
+    /// Removes what loads that were killed left in `tmp/` (`load-<pid>-…` whose process is gone).
+    func sweepStaleStaging() {
+        for name in (try? Files.list(paths.tmp)) ?? [] where name.hasPrefix("load-") {
+            guard let pid = name.split(separator: "-").dropFirst().first.flatMap({ Int32($0) }) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? Tree.remove(paths.tmp + "/" + name) }
         }
     }
 

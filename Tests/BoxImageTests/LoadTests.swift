@@ -91,6 +91,18 @@ struct LoadTests {
         }
     }
 
+    @Test func staleStagingOfAKilledLoadIsSwept() throws {
+        let t = try TempStore()
+        // pid 2^22+1 is above the default pid_max, so no process has it
+        let stale = t.store.paths.tmp + "/load-4194305-1"
+        try Files.mkdirAll(stale + "/layer-x")
+        let live = t.store.paths.tmp + "/load-\(getpid())-2"
+        try Files.mkdirAll(live)
+        _ = try t.store.load(.path(TestSupport.fixture("hostile/valid.oci.tar")))
+        #expect(!Files.exists(stale))
+        #expect(Files.exists(live))
+    }
+
     @Test func validControlArchiveLoads() throws {
         let t = try TempStore()
         #expect(try t.store.load(.path(TestSupport.fixture("hostile/valid.oci.tar"))).count == 1)
