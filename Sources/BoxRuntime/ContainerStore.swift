@@ -8,13 +8,14 @@ import BoxOS
 /// The containers on this host: one directory per ID under `containers/`, holding `container.json`,
 /// the overlay's `upper/` and `work/`, and the `rootfs/` mount point. Generated files live in the run root.
 ///
-/// Locks: the `containers/` directory while a name is chosen; a container's directory while its record changes.
+/// Names are reserved by `containers/names/<name>` symlinks (atomic, no lock); a container's directory is
+/// locked while its record changes.
 public struct ContainerStore: Sendable {
     public let paths: BoxPaths
 
     public init(paths: BoxPaths) throws(BoxError) {
         self.paths = paths
-        try Files.mkdirAll(paths.containers, mode: 0o700)
+        try Files.mkdirAll(paths.containers + "/names", mode: 0o700)
         try Files.mkdirAll(paths.runContainers, mode: 0o700)
     }
 
@@ -32,17 +33,45 @@ public struct ContainerStore: Sendable {
         return out.sorted { $0.created > $1.created }
     }
 
-    /// A container by full ID, unique ID prefix or name.
+    /// A container by full ID, name, or unique ID prefix.
     public func resolve(_ ref: String) throws(BoxError) -> ContainerRecord {
         if ContainerStore.isID(ref), let r = try? JSON.read(ContainerRecord.self, from: recordPath(ref)) {
             return reconcile(r)
         }
-        let all = try list()
-        if let byName = all.first(where: { $0.name == ref || "/" + $0.name == ref }) { return byName }
-        let hits = all.filter { $0.id.hasPrefix(ref) }
-        if hits.count == 1 && !ref.isEmpty { return hits[0] }
-        if hits.count > 1 { throw BoxError(.invalidArgument, "multiple containers match \"\(ref)\": use more of the ID") }
+        let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
+        if let id = nameOwner(name), let r = try? JSON.read(ContainerRecord.self, from: recordPath(id)) {
+            return reconcile(r)
+        }
+        let ids = try Files.list(paths.containers).filter { ContainerStore.isID($0) && $0.hasPrefix(ref) }
+        if ids.count > 1 { throw BoxError(.invalidArgument, "multiple containers match \"\(ref)\": use more of the ID") }
+        if let id = ids.first, !ref.isEmpty, let r = try? JSON.read(ContainerRecord.self, from: recordPath(id)) {
+            return reconcile(r)
+        }
         throw BoxError(.notFound, "no such container: \(ref)")
+    }
+
+    /// `containers/names/<name>`: a symlink to the ID of the container that holds the name.
+    func namePath(_ name: String) -> String { paths.containers + "/names/" + name }
+
+    /// The ID that holds `name`, if any.
+    func nameOwner(_ name: String) -> String? {
+        guard !name.isEmpty, !name.contains("/") else { return nil }
+        var buf = [CChar](repeating: 0, count: 128)
+        let n = readlink(namePath(name), &buf, buf.count - 1)
+        guard n == 64 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Takes `name` for `id`: `symlink` is atomic, so of two commands that want one name exactly one wins,
+    /// without a lock or a scan. A link left by a create that died before writing its record is taken over.
+    func reserve(_ name: String, for id: String) throws(BoxError) {
+        for _ in 0..<2 {
+            if symlink(id, namePath(name)) == 0 { return }
+            guard errno == EEXIST else { throw BoxError.sys("reserve name", name, errno: errno) }
+            guard let owner = nameOwner(name), !Files.exists(dir(owner)) else { break }
+            unlink(namePath(name))
+        }
+        throw BoxError(.alreadyExists, "the container name \"/\(name)\" is already in use by another container; remove or rename that container to reuse the name")
     }
 
     /// A record whose process died unseen (a killed box, a reboot) is shown as exited.
@@ -56,22 +85,21 @@ public struct ContainerStore: Sendable {
         return c
     }
 
-    /// Creates the container's directory and first record; the name must be free (checked under the lock).
+    /// Creates the container's directory and first record; the name must be free.
     public func create(_ record: ContainerRecord) throws(BoxError) {
-        try withLock(paths.containers) { () throws(BoxError) in
-            let names = Set(try list().map(\.name))
-            if names.contains(record.name) {
-                throw BoxError(.alreadyExists, "the container name \"/\(record.name)\" is already in use by another container; remove or rename that container to reuse the name")
-            }
-            let d = dir(record.id)
-            try check("create", d) { mkdir(d, 0o700) }
-            do throws(BoxError) {
-                for sub in ["upper", "work", "rootfs"] { try Files.mkdirAll(d + "/" + sub, mode: 0o755) }
-                try JSON.write(record, to: recordPath(record.id))
-            } catch {
-                try? Tree.remove(d)
-                throw error
-            }
+        // the directory before the name: a name whose directory is missing is known to be stale
+        let d = dir(record.id)
+        try check("create", d) { mkdir(d, 0o700) }
+        var reserved = false
+        do throws(BoxError) {
+            for sub in ["upper", "work", "rootfs"] { try Files.mkdirAll(d + "/" + sub, mode: 0o755) }
+            try reserve(record.name, for: record.id)
+            reserved = true
+            try JSON.write(record, to: recordPath(record.id))
+        } catch {
+            try? Tree.remove(d)
+            if reserved { unlink(namePath(record.name)) }
+            throw error
         }
     }
 
@@ -86,12 +114,15 @@ public struct ContainerStore: Sendable {
         }
     }
 
-    /// Removes every trace of a container: its runtime files, then its directory.
+    /// Removes every trace of a container: its runtime files, its record, its directory, then its name.
     public func delete(_ id: String) throws(BoxError) {
+        let name = (try? JSON.read(ContainerRecord.self, from: recordPath(id)))?.name
         try Tree.remove(paths.runContainer(id))
         // the record goes first, so a half-removed container is never listed
         unlink(recordPath(id))
         try Tree.remove(dir(id))
+        // the name last: it is free only when nothing of the old container is left
+        if let name, nameOwner(name) == id { unlink(namePath(name)) }
     }
 
     /// Whether `s` is a full container ID (64 lowercase hex).

@@ -15,9 +15,9 @@ public struct StartedProcess: Sendable {
 
 /// Starts containers: the parent side of the start protocol.
 ///
-/// 1. the C child is cloned into new namespaces and waits; 2. the parent puts it in its cgroup and records
-/// its pid and start time; 3. the parent releases it; 4. the child sets up its root and execs, or reports
-/// the failed step on the error pipe.
+/// 1. the C child is cloned into new namespaces and waits; 2. the parent lets it set up its root, and meanwhile
+/// puts it in its cgroup and records its pid and start time; 3. the parent releases it; 4. the child unshares
+/// its cgroup namespace, drops privileges and execs, or reports the failed step on the error pipe.
 public struct Launcher: Sendable {
     public let store: ContainerStore
     public let cgroups: any CgroupBackend
@@ -88,48 +88,52 @@ public struct Launcher: Sendable {
         let pid = box_spawn(&cfg, &pidfd, &releaseFD, &errorFD)
         if pid < 0 { throw BoxError.sys("clone container process", errno: errno) }
         let cgroupPath = r.settings.cgroupPath
-        func abandon() {
-            close(releaseFD)  // EOF: the waiting child exits
-            box_pidfd_send_signal(pidfd, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            close(errorFD)
-            close(pidfd)
-            try? cgroups.remove(cgroupPath)
-        }
-        do {
-            try cgroups.create(cgroupPath)
-            try cgroups.add(pid: pid, to: cgroupPath)
-            let startTime = ProcessInfo.startTime(pid) ?? 0
-            try store.update(r.id) { (c) throws(BoxError) in
-                c.state = ContainerState(status: .running, pid: pid, pidStartTime: startTime, exitCode: 0, startedAt: Time.now())
+        // the child mounts its root while this process moves it into its cgroup and records it
+        var failure: BoxError?
+        if box_spawn_go(releaseFD) != 0 {
+            failure = BoxError.sys("start container process", errno: errno)
+        } else {
+            do throws(BoxError) {
+                try cgroups.create(cgroupPath)
+                try cgroups.add(pid: pid, to: cgroupPath)
+                let startTime = ProcessInfo.startTime(pid) ?? 0
+                try store.update(r.id) { (c) throws(BoxError) in
+                    c.state = ContainerState(status: .running, pid: pid, pidStartTime: startTime, exitCode: 0, startedAt: Time.now())
+                }
+            } catch {
+                failure = error
             }
-        } catch {
-            abandon()
-            throw error
         }
-        if box_spawn_release(releaseFD) != 0 {
-            let e = errno
-            abandon()
-            throw BoxError.sys("release container process", errno: e)
+        if failure == nil && box_spawn_release(releaseFD) != 0 {
+            failure = BoxError.sys("release container process", errno: errno)
         }
+        if failure != nil {
+            close(releaseFD)  // EOF: a child still waiting exits
+            box_pidfd_send_signal(pidfd, SIGKILL)
+        }
+        // a report from the child names the real cause, even when the parent's step failed after it
         var report = box_child_error()
         let got = box_spawn_result(errorFD, &report)
         close(errorFD)
-        if got != 0 {
+        if got != 0 || failure != nil {
             var status: Int32 = 0
             waitpid(pid, &status, 0)
             close(pidfd)
             try? cgroups.remove(cgroupPath)
-            if got < 0 { throw BoxError(.system, "container process exited during setup") }
-            let step = withUnsafeBytes(of: report.step) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            switch report.exit_code {
-            case 127: throw BoxError(.commandNotFound, step)
-            case 126: throw BoxError(.cannotInvoke, "\(step): \(errnoText(report.err))")
-            default: throw BoxError(.system, "\(step): \(errnoText(report.err))", errno: report.err)
-            }
+            if got == 1 { throw Launcher.error(from: report) }
+            throw failure ?? BoxError(.system, "container process exited during setup")
         }
         return StartedProcess(pid: pid, pidfd: pidfd)
+    }
+
+    /// The error a child reported: its step and errno, and the exit code it implies.
+    static func error(from report: box_child_error) -> BoxError {
+        let step = withUnsafeBytes(of: report.step) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        switch report.exit_code {
+        case 127: return BoxError(.commandNotFound, step)
+        case 126: return BoxError(.cannotInvoke, "\(step): \(errnoText(report.err))")
+        default: return BoxError(.system, "\(step): \(errnoText(report.err))", errno: report.err)
+        }
     }
 
     /// Waits for the container's process, forwarding the signals that arrive on `signalFD`;

@@ -340,13 +340,9 @@ static void __attribute__((noreturn)) child_main(struct child *c) {
     if (cfg->death_signal && prctl(PR_SET_PDEATHSIG, cfg->death_signal) < 0)
         fail(errfd, 125, errno, "set parent death signal", NULL, NULL);
 
-    /* wait until the parent has placed us in our cgroup and written our state; EOF means it died */
+    /* first byte: the parent has done what must precede any setup (later: id maps); EOF means it died */
     char go;
     if (read(c->syncfd, &go, 1) != 1) _exit(125);
-    close(c->syncfd);
-
-    /* after the cgroup placement, so the namespace's root is our own cgroup */
-    if (cfg->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) fail(errfd, 125, errno, "unshare cgroup namespace", NULL, NULL);
 
     /* nothing we mount may propagate back to the host */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(errfd, 125, errno, "make / private", NULL, NULL);
@@ -377,6 +373,13 @@ static void __attribute__((noreturn)) child_main(struct child *c) {
     close(rootfd);
     if (cfg->readonly_rootfs && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
         fail(errfd, 125, errno, "remount / read-only", NULL, NULL);
+
+    /* second byte: the parent has placed us in our cgroup and recorded our pid. The mounts above ran
+     * meanwhile, overlapping the cgroup migration (an RCU grace period, ~10 ms on cgroup v1). */
+    if (read(c->syncfd, &go, 1) != 1) _exit(125);
+    close(c->syncfd);
+    /* after the cgroup placement, so the namespace's root is our own cgroup; before setuid, which drops CAP_SYS_ADMIN */
+    if (cfg->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) fail(errfd, 125, errno, "unshare cgroup namespace", NULL, NULL);
 
     if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
         fail(errfd, 125, errno, "sethostname", NULL, NULL);
@@ -425,6 +428,13 @@ pid_t box_spawn(const struct box_spawn_config *cfg, int *pidfd, int *release_fd,
     *release_fd = syncp[1];
     *error_fd = errp[0];
     return pid;
+}
+
+int box_spawn_go(int release_fd) {
+    char go = 1;
+    ssize_t n;
+    do { n = write(release_fd, &go, 1); } while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : -1;
 }
 
 int box_spawn_release(int release_fd) {

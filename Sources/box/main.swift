@@ -18,4 +18,6 @@ while let first = arguments.first, first.hasPrefix("--root") || first.hasPrefix(
         break
     }
 }
+// a container that fails early closes its end of the sync pipe: box sees EPIPE and reads the child's report
+signal(SIGPIPE, SIG_IGN)
 exit(Box.execute(arguments))

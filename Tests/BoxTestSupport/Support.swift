@@ -53,16 +53,20 @@ public enum TestSupport {
         _ = try? Files.write(inPath, Array((stdin ?? "").utf8))
         var environment = Environment.current
         for (k, v) in env { environment[k] = v }
-        let pid = fork()
-        if pid == 0 {
-            let i = open(inPath, O_RDONLY), o = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            let e = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            dup2(i, 0); dup2(o, 1); dup2(e, 2)
-            let cargs = argv.map { strdup($0) } + [nil]
-            let cenv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            execve(argv[0], cargs, cenv)
-            _exit(127)
-        }
+        // posix_spawn, never fork: the test process is multi-threaded, and a forked child that runs
+        // Swift (or malloc) before exec can deadlock on a lock another thread held
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let cargs = argv.map { strdup($0) } + [nil]
+        let cenv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cargs + cenv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, cenv)
+        if rc != 0 { return Result(status: 127, stdout: "", stderr: "spawn \(argv[0]): \(errnoText(rc))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

@@ -69,12 +69,15 @@ struct box_child_error {
     char step[248];
 };
 
-/* Starts the child with clone3 in new namespaces. The child waits on a sync pipe until
- * box_spawn_release; then sets up the container and execs. On success returns the pid and
+/* Starts the child with clone3 in new namespaces. The child waits on a sync pipe until box_spawn_go,
+ * sets up its root, waits again until box_spawn_release, then unshares its cgroup namespace and execs. On success returns the pid and
  * fills pidfd, the release fd (write end) and the error fd (read end; EOF means exec happened). */
 pid_t box_spawn(const struct box_spawn_config *cfg, int *pidfd, int *release_fd, int *error_fd);
 
-/* Lets the waiting child go on. Closes release_fd. */
+/* Lets the waiting child start its setup (mounts, pivot); it then waits again before exec. */
+int box_spawn_go(int release_fd);
+
+/* Lets the child exec (after its cgroup placement). Closes release_fd. */
 int box_spawn_release(int release_fd);
 
 /* Reads the child's report: 0 on EOF (exec happened), 1 with *out filled, -1 on error. */
