@@ -111,19 +111,24 @@ static int parent_in_root(int rootfd, const char *path, char *scratch, size_t ca
     return fd;
 }
 
+/* A real (not O_PATH) directory fd of target's parent, resolved and created inside the root, to create in. */
+static int writable_parent(int rootfd, const char *target, char *scratch, size_t cap, const char **name) {
+    int dir = parent_in_root(rootfd, target, scratch, cap, name);
+    if (dir < 0) return -1;
+    char p[64];
+    fd_path(p, sizeof p, dir);
+    int real = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(dir);
+    return real;
+}
+
 /* Creates target inside the root (a directory, or an empty file) if absent; returns an O_PATH fd. */
 static int make_in_root(int rootfd, const char *target, int as_dir) {
     int fd = open_in_root(rootfd, target, O_PATH);
     if (fd >= 0 || errno != ENOENT) return fd;
     char scratch[4096];
     const char *name;
-    int dir = parent_in_root(rootfd, target, scratch, sizeof scratch, &name);
-    if (dir < 0) return -1;
-    /* the parent was resolved inside the root; reopen it as a real directory to create in */
-    char pbuf[64];
-    fd_path(pbuf, sizeof pbuf, dir);
-    int real = open(pbuf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    close(dir);
+    int real = writable_parent(rootfd, target, scratch, sizeof scratch, &name);
     if (real < 0) return -1;
     int r;
     if (as_dir) {
@@ -214,11 +219,7 @@ static void do_mount(struct child *c, int rootfd, const struct box_mount *m) {
     case BOX_MOUNT_DEVICE: {
         char scratch[4096];
         const char *name;
-        int dir = parent_in_root(rootfd, m->target, scratch, sizeof scratch, &name);
-        if (dir < 0) fail(errfd, 125, errno, "create device ", m->target, NULL);
-        fd_path(p, sizeof p, dir);
-        int real = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        close(dir);
+        int real = writable_parent(rootfd, m->target, scratch, sizeof scratch, &name);
         if (real < 0) fail(errfd, 125, errno, "create device ", m->target, NULL);
         if (mknodat(real, name, m->mode, makedev(m->dev_major, m->dev_minor)) == 0) {
             fchmodat(real, name, m->mode & 07777, 0);
@@ -238,11 +239,7 @@ static void do_mount(struct child *c, int rootfd, const struct box_mount *m) {
     case BOX_MOUNT_SYMLINK: {
         char scratch[4096];
         const char *name;
-        int dir = parent_in_root(rootfd, m->target, scratch, sizeof scratch, &name);
-        if (dir < 0) fail(errfd, 125, errno, "create symlink ", m->target, NULL);
-        fd_path(p, sizeof p, dir);
-        int real = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        close(dir);
+        int real = writable_parent(rootfd, m->target, scratch, sizeof scratch, &name);
         if (real < 0 || (symlinkat(m->source, real, name) < 0 && errno != EEXIST))
             fail(errfd, 125, errno, "create symlink ", m->target, NULL);
         close(real);

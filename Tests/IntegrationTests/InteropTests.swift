@@ -6,7 +6,8 @@ private let podman = ["/usr/bin/podman"].first { Files.exists($0) }
 
 /// Archives written by `podman save`, in each archive format it offers, load in box and run.
 @Suite(.enabled(if: Host.canRun, "needs root, the built binary and the fixtures (make fixtures)"),
-       .enabled(if: podman != nil, "podman is not installed (apt-get install podman)"))
+       .enabled(if: podman != nil, "podman is not installed (apt-get install podman)"),
+       .serialized)  // podman instances share /var/lib/containers/cache, whatever their --root
 struct InteropTests {
     @Test(arguments: [["--format", "oci-archive"], ["--format", "docker-archive"], ["-m", "--format", "docker-archive"]])
     func podmanSaveLoadsAndRuns(format: [String]) throws {
@@ -15,7 +16,8 @@ struct InteropTests {
         let p = [podman!, "--root", dir + "/root", "--runroot", dir + "/run", "--storage-driver", "overlay",
                  "--cgroup-manager", "cgroupfs", "--events-backend", "none"]
         defer { TestSupport.run(p + ["system", "reset", "-f"]) }
-        #expect(TestSupport.run(p + ["load", "-i", TestSupport.fixture("box-demo.docker.tar")]).status == 0)
+        let pload = TestSupport.run(p + ["load", "-i", TestSupport.fixture("box-demo.docker.tar")])
+        #expect(pload.status == 0, "\(pload.stderr)")
         let images = format.contains("-m") ? ["box-demo:latest", "box-demo:entrypoint"] : ["box-demo:latest"]
         let save = TestSupport.run(p + ["save"] + format + ["-o", dir + "/out.tar"] + images)
         #expect(save.status == 0, "\(save.stderr)")
