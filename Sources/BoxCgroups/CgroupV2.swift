@@ -37,9 +37,4 @@ public struct CgroupV2: CgroupBackend {
     public func remove(_ path: String) throws(BoxError) {
         try removeCgroupDir("\(root)/\(path)")
     }
-
-    /// Kills every process in the cgroup at once (`cgroup.kill`, Linux 5.14+).
-    public func kill(_ path: String) throws(BoxError) {
-        try writeControl("\(root)/\(path)/cgroup.kill", "1")
-    }
 }

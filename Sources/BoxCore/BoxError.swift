@@ -48,11 +48,6 @@ public struct BoxError: Error, CustomStringConvertible, Sendable {
         }
         return BoxError(code, "\(what): \(errnoText(e))", errno: e)
     }
-
-    /// Prefixes the message with more context, keeping the code.
-    public func context(_ prefix: String) -> BoxError {
-        BoxError(code, "\(prefix): \(message)", errno: errno)
-    }
 }
 
 /// `strerror` in the lowercase style of Go and the kernel tools: "no such file or directory".

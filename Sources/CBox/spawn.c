@@ -166,7 +166,6 @@ static int remount_ro(int rootfd, const char *target, unsigned long extra) {
 /* ---- the steps ---- */
 
 static void do_mount(struct child *c, int rootfd, const struct box_mount *m) {
-    const struct box_spawn_config *cfg = c->cfg;
     int errfd = c->errfd;
     char p[64];
     int fd;
@@ -246,7 +245,6 @@ static void do_mount(struct child *c, int rootfd, const struct box_mount *m) {
         break;
     }
     }
-    (void)cfg;
 }
 
 static void loopback_up(struct child *c) {

@@ -34,16 +34,4 @@ int box_signalfd_read(int fd) {
     return n == (ssize_t)sizeof si ? (int)si.ssi_signo : -1;
 }
 
-void box_unblock_all_signals(void) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigprocmask(SIG_SETMASK, &set, NULL);
-}
-
-int box_mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data) {
-    return mount(source, target, fstype, flags, data);
-}
-
-int box_umount(const char *target, int flags) { return umount2(target, flags); }
-
 int box_mknod_whiteout(int dirfd, const char *name) { return mknodat(dirfd, name, S_IFCHR | 0, makedev(0, 0)); }

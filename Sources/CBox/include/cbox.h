@@ -96,12 +96,6 @@ int box_wtermsig(int status);
 int box_signalfd(const int *signals, int n);
 /* Reads one signal from a signalfd: its number, or -1. */
 int box_signalfd_read(int fd);
-/* Unblocks every signal in this thread. */
-void box_unblock_all_signals(void);
-
-/* Mount helpers for the parent (host side). */
-int box_mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data);
-int box_umount(const char *target, int flags);
 
 /* Creates a whiteout (0:0 character device) at dirfd/name. */
 int box_mknod_whiteout(int dirfd, const char *name);
