@@ -27,7 +27,8 @@ public struct BoxPaths: Sendable, Equatable {
             : "/run/box"
         let r = root ?? env["BOX_ROOT"] ?? defaultRoot
         // A custom root without a custom run root gets a run root of its own, so two roots never share one.
-        let run = runRoot ?? env["BOX_RUNROOT"] ?? ((root ?? env["BOX_ROOT"]) != nil ? r + "/run" : defaultRun)
+        let custom = (root ?? env["BOX_ROOT"]).map { $0 != defaultRoot } ?? false
+        let run = runRoot ?? env["BOX_RUNROOT"] ?? (custom ? r + "/run" : defaultRun)
         return BoxPaths(root: r, runRoot: run)
     }
 

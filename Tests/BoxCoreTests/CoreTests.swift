@@ -39,6 +39,8 @@ import Testing
         #expect(p.runRoot == "/x/root/run")
         let e = BoxPaths.resolve(root: nil, runRoot: nil, environment: ["BOX_ROOT": "/r", "BOX_RUNROOT": "/rr"])
         #expect(e == BoxPaths(root: "/r", runRoot: "/rr"))
+        // naming the default root keeps the default run root
+        if geteuid() == 0 { #expect(BoxPaths.resolve(root: "/var/lib/box", runRoot: nil, environment: [:]).runRoot == "/run/box") }
     }
 
     @Test func lockIsExclusiveAcrossProcesses() throws {
