@@ -25,7 +25,7 @@ public struct ContainerSettings: Codable, Sendable, Equatable {
     public var labels: [String: String]
     public var autoRemove: Bool
     public var networkMode: String
-    public var binds: [String]
+    public var binds: [BindMount]
     public var tmpfs: [String: String]
     public var readOnly: Bool
     public var interactive: Bool
@@ -41,7 +41,7 @@ public struct ContainerSettings: Codable, Sendable, Equatable {
     public var cgroupPath: String
     public var cgroupVersion: String
 
-    public init(labels: [String: String], autoRemove: Bool, networkMode: String, binds: [String], tmpfs: [String: String],
+    public init(labels: [String: String], autoRemove: Bool, networkMode: String, binds: [BindMount], tmpfs: [String: String],
                 readOnly: Bool, interactive: Bool, entrypoint: [String]?, cmd: [String]?, user: String, workingDir: String,
                 env: [String], stopSignal: String?, capAdd: [String], capDrop: [String], cgroupPath: String,
                 cgroupVersion: String) {

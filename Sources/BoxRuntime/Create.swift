@@ -26,7 +26,7 @@ public enum Containers {
         }
         let settings = ContainerSettings(
             labels: (config.config?.Labels ?? [:]).merging(options.labels) { $1 }, autoRemove: options.autoRemove,
-            networkMode: options.network, binds: options.binds.map { "\($0.source):\($0.destination)\($0.readOnly ? ":ro" : "")" },
+            networkMode: options.network, binds: options.binds,
             tmpfs: Dictionary(options.tmpfs, uniquingKeysWith: { $1 }), readOnly: options.readOnly,
             interactive: options.interactive,
             entrypoint: options.entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.config?.Entrypoint,

@@ -104,13 +104,13 @@ public struct Launcher: Sendable {
                 failure = error
             }
         }
-        if failure == nil && box_spawn_release(releaseFD) != 0 {
-            failure = BoxError.sys("release container process", errno: errno)
-        }
-        if failure != nil {
+        if failure == nil {
+            // box_spawn_release closes the fd whether or not its write succeeds
+            if box_spawn_release(releaseFD) != 0 { failure = BoxError.sys("release container process", errno: errno) }
+        } else {
             close(releaseFD)  // EOF: a child still waiting exits
-            box_pidfd_send_signal(pidfd, SIGKILL)
         }
+        if failure != nil { box_pidfd_send_signal(pidfd, SIGKILL) }
         // a report from the child names the real cause, even when the parent's step failed after it
         var report = box_child_error()
         let got = box_spawn_result(errorFD, &report)
@@ -165,11 +165,15 @@ public struct Launcher: Sendable {
             try store.delete(r.id)
             return
         }
-        try store.update(r.id) { (c) throws(BoxError) in
-            c.state.status = .exited
-            c.state.exitCode = exitCode
-            c.state.finishedAt = Time.now()
-            c.state.pid = 0
+        do {
+            try store.update(r.id) { (c) throws(BoxError) in
+                c.state.status = .exited
+                c.state.exitCode = exitCode
+                c.state.finishedAt = Time.now()
+                c.state.pid = 0
+            }
+        } catch where error.code == .notFound {
+            // another command (`rm -f`) removed the container while it ran: nothing is left to record
         }
     }
 }

@@ -38,6 +38,9 @@ public struct BindMount: Sendable, Equatable, Codable {
         self.readOnly = readOnly
     }
 
+    /// Docker's `HostConfig.Binds` form: `SRC:DST[:ro]`.
+    public var spec: String { "\(source):\(destination)\(readOnly ? ":ro" : "")" }
+
     /// Parses `-v SRC:DST[:OPTS]`; SRC must be an absolute host path (named volumes are not supported yet).
     public static func parseVolume(_ s: String) throws(BoxError) -> BindMount {
         let parts = s.split(separator: ":", omittingEmptySubsequences: false).map(String.init)

@@ -27,7 +27,10 @@ struct CommandTests {
     @Test func inspectHasDockersShape() {
         let name = "insp-\(UInt32.random(in: 0...UInt32.max))"
         defer { h.box("rm", "-f", name) }
-        h.box("run", "--name", name, "-e", "X=1", "box-demo", "sh", "-c", "exit 2")
+        h.box("run", "--name", name, "-e", "X=1", "-v", "/tmp:/data:ro", "box-demo", "sh", "-c", "exit 2")
+        #expect(h.box("inspect", "-f", "{{json .HostConfig.Binds}} {{range .Mounts}}{{.Destination}} {{.RW}}{{end}}", name).stdout
+            == "[\"/tmp:/data:ro\"] /data false\n")
+        #expect(h.box("ps", "-a", "--format", "{{.Names}} {{.Mounts}}").stdout.contains("\(name) /data\n"))
         #expect(h.box("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.Name}} {{.Config.WorkingDir}}", name).stdout
             == "exited 2 /\(name) /srv\n")
         let json = h.box("inspect", name).stdout

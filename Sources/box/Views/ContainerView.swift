@@ -35,7 +35,7 @@ struct PsRow: Encodable {
         State = r.state.status.rawValue
         Names = r.name
         Labels = r.settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        Mounts = r.settings.binds.map { String($0.split(separator: ":").dropFirst().first ?? "") }.joined(separator: ",")
+        Mounts = r.settings.binds.map(\.destination).joined(separator: ",")
         Networks = r.settings.networkMode
         Size = "0B"
     }
@@ -143,16 +143,12 @@ struct ContainerInspect: Encodable {
         HostsPath = run + "/hosts"
         Name = "/" + r.name
         let st = r.settings
-        self.HostConfig = HostConfigInfo(Binds: st.binds.isEmpty ? nil : st.binds, NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
+        self.HostConfig = HostConfigInfo(Binds: st.binds.isEmpty ? nil : st.binds.map(\.spec), NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
                            CapAdd: st.capAdd.isEmpty ? nil : st.capAdd, CapDrop: st.capDrop.isEmpty ? nil : st.capDrop,
                            ReadonlyRootfs: st.readOnly, Tmpfs: st.tmpfs.isEmpty ? nil : st.tmpfs)
         self.GraphDriver = GraphDriverInfo(Data: ["LowerDir": r.lowerDirs.joined(separator: ":"), "UpperDir": dir + "/upper",
                                    "WorkDir": dir + "/work", "MergedDir": dir + "/rootfs"])
-        Mounts = st.binds.map { b in
-            let p = b.split(separator: ":").map(String.init)
-            let ro = p.count > 2 && p[2] == "ro"
-            return MountInfo(Source: p[0], Destination: p.count > 1 ? p[1] : "", Mode: ro ? "ro" : "", RW: !ro)
-        }
+        Mounts = st.binds.map { MountInfo(Source: $0.source, Destination: $0.destination, Mode: $0.readOnly ? "ro" : "", RW: !$0.readOnly) }
         self.Config = ConfigInfo(Hostname: r.spec.hostname ?? r.shortID, User: st.user, AttachStdin: st.interactive,
                        OpenStdin: st.interactive, StdinOnce: st.interactive, Env: r.spec.process.env, Cmd: st.cmd,
                        Image: r.image, Volumes: nil, WorkingDir: st.workingDir, Entrypoint: st.entrypoint, Labels: st.labels,
