@@ -3,6 +3,8 @@ import PackageDescription
 
 /// box: a daemonless container tool. Each library is a small module; each depends only on those listed before it.
 let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+/// A minimal static libcurl, built from Debian's source by `scripts/build-curl.sh` (run by `make deps`).
+let curl = Context.packageDirectory + "/.deps/curl"
 
 let package = Package(
     name: "box",
@@ -17,25 +19,32 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // What must not be Swift: the clone3 child from fork to execve, and constants Glibc leaves out.
         .target(name: "CBox", dependencies: ["CCap"]),
+        // The registry client's HTTP: libcurl's easy interface behind one C call.
+        .target(name: "CCurl", cSettings: [.unsafeFlags(["-I\(curl)/include"])],
+                linkerSettings: [.unsafeFlags(["-L\(curl)/lib"]), .linkedLibrary("curl"), .linkedLibrary("ssl"),
+                                 .linkedLibrary("crypto"), .linkedLibrary("z")]),
 
         .target(name: "BoxCore", dependencies: ["CBox"], swiftSettings: strict),
         .target(name: "BoxOS", dependencies: ["BoxCore", "CBox", "CCap"], swiftSettings: strict),
         .target(name: "BoxOCI", dependencies: ["BoxCore", "CCrypto"], swiftSettings: strict),
         .target(name: "BoxFormat", swiftSettings: strict),
-        .target(name: "BoxImage", dependencies: ["BoxCore", "BoxOS", "BoxOCI", "CArchive"], swiftSettings: strict),
+        .target(name: "BoxRegistry", dependencies: ["BoxCore", "BoxOS", "BoxOCI", "CCurl"], swiftSettings: strict),
+        .target(name: "BoxImage", dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxRegistry", "CArchive"],
+                swiftSettings: strict),
         .target(name: "BoxCgroups", dependencies: ["BoxCore"], swiftSettings: strict),
         .target(name: "BoxRuntime",
                 dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxImage", "BoxCgroups", "CBox", "CCap"],
                 swiftSettings: strict),
         .executableTarget(name: "box",
-                          dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxFormat", "BoxImage", "BoxRuntime",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxFormat", "BoxImage", "BoxRegistry",
+                                         "BoxRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
 
         .target(name: "BoxTestSupport", dependencies: ["BoxCore"], path: "Tests/BoxTestSupport"),
         .testTarget(name: "BoxCoreTests", dependencies: ["BoxCore", "BoxTestSupport"]),
         .testTarget(name: "BoxOCITests", dependencies: ["BoxOCI", "BoxTestSupport"]),
         .testTarget(name: "BoxFormatTests", dependencies: ["BoxFormat"]),
+        .testTarget(name: "BoxRegistryTests", dependencies: ["BoxRegistry", "BoxOCI", "BoxTestSupport"]),
         .testTarget(name: "BoxImageTests", dependencies: ["BoxImage", "BoxOCI", "BoxTestSupport", "CArchive"]),
         .testTarget(name: "BoxCgroupsTests", dependencies: ["BoxCgroups", "BoxTestSupport"]),
         .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime", "BoxOCI", "BoxOS", "BoxTestSupport"]),
