@@ -21,6 +21,19 @@ public final class FileLock {
         }
     }
 
+    private init(fd: Int32) { self.fd = fd }
+
+    /// Takes the lock only if no one holds it (or holds it in a conflicting mode); nil otherwise.
+    public static func attempt(_ path: String, shared: Bool = false) -> FileLock? {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
+            close(fd)
+            return nil
+        }
+        return FileLock(fd: fd)
+    }
+
     /// Releases the lock now.
     public func unlock() {
         if fd >= 0 {

@@ -37,9 +37,17 @@ final class ArchiveReader {
 
     /// Opens a layer blob whose uncompressed stream is hashed as the tar is read: after the last entry,
     /// `finishDiffID()` gives the DiffID.
-    init(layer path: String) throws(BoxError) {
+    convenience init(layer path: String) throws(BoxError) {
+        try self.init(source: try HashingSource(path: path), name: path)
+    }
+
+    /// Opens a layer stream read from `fd` (a pipe fed by a download), hashed like `init(layer:)`.
+    convenience init(layerFD fd: Int32, name: String) throws(BoxError) {
+        try self.init(source: try HashingSource(fd: fd, name: name), name: name)
+    }
+
+    private init(source src: HashingSource, name path: String) throws(BoxError) {
         name = path
-        let src = try HashingSource(path: path)
         source = src
         handle = archive_read_new()
         archive_read_support_format_tar(handle)
@@ -129,10 +137,20 @@ final class HashingSource {
         raw = archive_read_new()
         archive_read_support_filter_all(raw)
         archive_read_support_format_raw(raw)
+        try open(path) { archive_read_open_filename(raw, path, 1 << 16) }
+    }
+
+    init(fd: Int32, name: String) throws(BoxError) {
+        raw = archive_read_new()
+        archive_read_support_filter_all(raw)
+        archive_read_support_format_raw(raw)
+        try open(name) { archive_read_open_fd(raw, fd, 1 << 16) }
+    }
+
+    private func open(_ name: String, _ opener: () -> Int32) throws(BoxError) {
         var entry: OpaquePointer?
-        if archive_read_open_filename(raw, path, 1 << 16) != ARCHIVE_OK
-            || archive_read_next_header(raw, &entry) != ARCHIVE_OK {
-            throw BoxError(.invalidImage, "open layer \(path): \(ArchiveReader.message(raw))")
+        if opener() != ARCHIVE_OK || archive_read_next_header(raw, &entry) != ARCHIVE_OK {
+            throw BoxError(.invalidImage, "open layer \(name): \(ArchiveReader.message(raw))")
         }
     }
 

@@ -8,6 +8,8 @@ public struct ImageRecord: Codable, Hashable, Sendable {
     public var manifest: Digest
     /// Normalized references: `docker.io/library/busybox:latest`.
     public var names: [String]
+    /// `repository@sha256:…` of the manifest this image was pulled as or pushed to (Docker's RepoDigests).
+    public var repoDigests: [String]?
     /// The config's creation time (RFC 3339), if any.
     public var created: String?
     /// When the image entered this store (RFC 3339).

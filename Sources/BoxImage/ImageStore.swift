@@ -150,9 +150,13 @@ public final class ImageStore: @unchecked Sendable {
         for i in images.indices { images[i].names.removeAll { $0 == name } }
     }
 
-    /// Removes blobs and layers that no image references (under the store lock).
+    /// Removes blobs and layers that no image references (under the store lock). A pull or load in progress
+    /// holds a shared lock on `tmp/` for content it stored before its image is recorded; then this skips
+    /// the sweep, and a later one collects what is left.
     public func collectGarbage() throws(BoxError) {
         try withLock(paths.root) { () throws(BoxError) in
+            guard let quiet = FileLock.attempt(paths.tmp) else { return }
+            defer { quiet.unlock() }
             let images = try list()
             var keepBlobs = Set<String>()
             var keepLayers = Set<String>()

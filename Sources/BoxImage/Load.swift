@@ -30,6 +30,9 @@ extension ImageStore {
     /// Returns the loaded images with the names they got.
     public func load(_ source: ArchiveSource) throws(BoxError) -> [ImageRecord] {
         sweepStaleStaging()
+        // keeps garbage collection away from layers this load reuses (see collectGarbage)
+        let guardLock = try FileLock(paths.tmp, shared: true)
+        defer { guardLock.unlock() }
         let stage = "\(paths.tmp)/load-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try Files.mkdirAll(stage, mode: 0o700)
         defer { try? Tree.remove(stage) }
@@ -97,15 +100,16 @@ extension ImageStore {
         }
     }
 
-    /// Removes what loads that were killed left in `tmp/` (`load-<pid>-…` whose process is gone).
+    /// Removes what loads and pulls that were killed left in `tmp/` (`load-<pid>-…`, `pull-<pid>-…` whose
+    /// process is gone).
     func sweepStaleStaging() {
-        for name in (try? Files.list(paths.tmp)) ?? [] where name.hasPrefix("load-") {
+        for name in (try? Files.list(paths.tmp)) ?? [] where name.hasPrefix("load-") || name.hasPrefix("pull-") {
             guard let pid = name.split(separator: "-").dropFirst().first.flatMap({ Int32($0) }) else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { try? Tree.remove(paths.tmp + "/" + name) }
         }
     }
 
-    private func putBlob(_ bytes: [UInt8], _ digest: Digest) throws(BoxError) {
+    func putBlob(_ bytes: [UInt8], _ digest: Digest) throws(BoxError) {
         let path = paths.blob(digest.hex)
         if !Files.exists(path) { try Files.writeAtomic(path, bytes) }
     }

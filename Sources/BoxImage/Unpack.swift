@@ -34,7 +34,17 @@ public struct LayerUnpacker {
     /// checking the uncompressed stream against `diffID`. Returns the uncompressed size.
     @discardableResult
     public func unpack(blob: String, into dir: String, diffID: Digest) throws(BoxError) -> Int64 {
-        let reader = try ArchiveReader(layer: blob)
+        try unpack(try ArchiveReader(layer: blob), into: dir, diffID: diffID)
+    }
+
+    /// Unpacks a layer stream read from `fd` (a pipe fed as the blob downloads), checked like `unpack(blob:…)`.
+    @discardableResult
+    public func unpack(fd: Int32, name: String, into dir: String, diffID: Digest) throws(BoxError) -> Int64 {
+        try unpack(try ArchiveReader(layerFD: fd, name: name), into: dir, diffID: diffID)
+    }
+
+    private func unpack(_ reader: ArchiveReader, into dir: String, diffID: Digest) throws(BoxError) -> Int64 {
+        let blob = reader.name
         let rootfd = try check("open", dir) { open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         defer { close(rootfd) }
         var writer = EntryWriter(rootfd: rootfd, root: dir, style: whiteouts, keepOwners: keepOwners)

@@ -43,8 +43,11 @@ struct CreateFlags: ParsableArguments {
     var capAdd: [String] = []
     @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities")
     var capDrop: [String] = []
-    @Option(name: .customLong("pull"), help: "Pull image before running: missing or never (registries are not available yet)")
+    @Option(name: .customLong("pull"), help: "Pull image before running: missing, always, newer or never")
     var pull = "missing"
+    @Option(name: .customLong("platform"), help: "Pull the image for this platform (os/arch[/variant])")
+    var platform: String?
+    @OptionGroup var registry: RegistryFlags
 
     /// The options as the runtime takes them; checks every value.
     func options(command: [String]) throws(BoxError) -> RunOptions {
@@ -88,10 +91,8 @@ struct CreateFlags: ParsableArguments {
         }
         o.capAdd = capAdd
         o.capDrop = capDrop
-        switch pull {
-        case "missing", "never": break
-        case "always", "newer": throw BoxError(.invalidArgument, "--pull \(pull): pulling from registries is not available yet")
-        default: throw BoxError(.invalidArgument, "invalid pull policy \"\(pull)\": use missing, always or never")
+        if !["missing", "always", "newer", "never"].contains(pull) {
+            throw BoxError(.invalidArgument, "invalid pull policy \"\(pull)\": use missing, always, newer or never")
         }
         return o
     }
@@ -135,6 +136,7 @@ struct Run: ParsableCommand {
         if let cid = flags.cidfile, Files.exists(cid) {
             throw BoxError(.alreadyExists, "container ID file found, make sure the other container isn't running or delete \(cid)")
         }
+        try Puller.ensure(image, policy: flags.pull, flags: flags.registry, platform: flags.platform, store: images)
         let record = try Containers.create(imageRef: image, options: options, images: images, store: store, cgroups: cgroups)
         let launcher = Launcher(store: store, cgroups: cgroups)
         // from here on, a failure removes what was made: nothing is left behind
