@@ -15,6 +15,7 @@ struct Box: ParsableCommand {
         subcommands: [
             Run.self, Ps.self, Rm.self, Inspect.self,
             Load.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
+            HistoryCommand.self,
             Version.self, Info.self,
         ])
 

@@ -4,7 +4,7 @@ import ArgumentParser
 struct ImageGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage images",
-        subcommands: [ImageInspectCommand.self, ImageLs.self, Load.self, ImageRm.self, Tag.self])
+        subcommands: [ImageExists.self, HistoryCommand.self, ImagePrune.self, ImageInspectCommand.self, ImageLs.self, Load.self, ImageRm.self, Tag.self])
 }
 
 /// `box container …`: the container commands under one name.
