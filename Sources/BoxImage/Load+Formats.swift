@@ -71,9 +71,14 @@ extension ImageStore {
 
 /// Choosing one manifest of an index for a platform.
 public enum Platforms {
-    /// The first manifest for `platform` (variant-insensitive when the index has none), else nil.
+    /// The image manifest for `platform`: os and architecture must match; the asked-for variant is preferred,
+    /// then an entry without one, then any.
     public static func choose(_ manifests: [Descriptor], for platform: Platform) -> Descriptor? {
-        let same = manifests.filter { $0.platform?.os == platform.os && $0.platform?.architecture == platform.architecture }
-        return same.first { $0.platform?.variant == platform.variant } ?? same.first
+        let same = manifests.filter {
+            $0.platform?.os == platform.os && $0.platform?.architecture == platform.architecture
+                && (MediaType.isManifest($0.mediaType) || MediaType.isIndex($0.mediaType))
+        }
+        if let v = platform.variant, let exact = same.first(where: { $0.platform?.variant == v }) { return exact }
+        return same.first { $0.platform?.variant == nil } ?? same.first
     }
 }

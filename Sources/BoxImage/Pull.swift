@@ -66,7 +66,7 @@ extension ImageStore {
         let top = digest
         if MediaType.isIndex(type) {
             let index = try JSON.decode(ImageIndex.self, from: bytes, what: "image index \(ref)")
-            guard let chosen = ImageStore.choose(platform, in: index) else {
+            guard let chosen = Platforms.choose(index.manifests, for: platform), MediaType.isManifest(chosen.mediaType) else {
                 let have = index.manifests.compactMap { $0.platform?.description }.joined(separator: ", ")
                 throw BoxError(.notFound, "\(ref): no image for platform \(platform) in the manifest list (has \(have))")
             }
@@ -94,16 +94,6 @@ extension ImageStore {
             throw BoxError(.invalidImage, "\(ref): manifest has \(manifest.layers.count) layers but config has \(config.rootfs.diff_ids.count) diff ids")
         }
         return ResolvedImage(topDigest: top, manifestBytes: bytes, manifest: manifest, configBytes: configBytes, config: config)
-    }
-
-    /// The index entry for a platform: os and architecture must match; a variant, when asked for, too.
-    static func choose(_ p: Platform, in index: ImageIndex) -> Descriptor? {
-        let candidates = index.manifests.filter {
-            guard let q = $0.platform else { return false }
-            return q.os == p.os && q.architecture == p.architecture && MediaType.isManifest($0.mediaType)
-        }
-        if let v = p.variant, let exact = candidates.first(where: { $0.platform?.variant == v }) { return exact }
-        return candidates.first { $0.platform?.variant == nil } ?? candidates.first
     }
 
     /// "gzip", "zstd" or "" for the layer media types box unpacks; nil for others.

@@ -14,8 +14,9 @@ struct Box: ParsableCommand {
         discussion: "Global options, before the command: --root DIR (state, default /var/lib/box), --runroot DIR (runtime state, default /run/box).",
         subcommands: [
             Run.self, Ps.self, Rm.self, Inspect.self,
-            Load.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
+            Load.self, Pull.self, Push.self, Login.self, Logout.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
             HistoryCommand.self,
+            Save.self, Import.self, Export.self,
             Version.self, Info.self,
         ])
 
@@ -54,17 +55,19 @@ struct ContainerExit: Error {
 enum Output {
     /// One line on stderr: `Error: message`.
     static func error(_ message: String) {
-        let line = "Error: \(message)\n"
-        _ = line.withCString { write(2, $0, strlen($0)) }
+        write(2, "Error: \(message)\n")
     }
 
     /// Text on stdout, written at once (not through a buffer that a later exec or exit could lose).
-    static func out(_ text: String) {
+    static func out(_ text: String) { write(1, text) }
+
+    /// Text on a file descriptor, written at once.
+    static func write(_ fd: Int32, _ text: String) {
         var t = text
         t.withUTF8 { p in
             var off = 0
             while off < p.count {
-                let n = write(1, p.baseAddress! + off, p.count - off)
+                let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
                 if n <= 0 { if errno == EINTR { continue }; return }
                 off += n
             }

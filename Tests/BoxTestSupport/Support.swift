@@ -64,8 +64,18 @@ public enum TestSupport {
         let cargs = argv.map { strdup($0) } + [nil]
         let cenv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for p in cargs + cenv { free(p) } }
+        // the test runner blocks most signals; a child must start with none blocked and default handlers
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, cenv)
+        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargs, cenv)
         if rc != 0 { return Result(status: 127, stdout: "", stderr: "spawn \(argv[0]): \(errnoText(rc))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

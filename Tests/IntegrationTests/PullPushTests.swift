@@ -93,7 +93,7 @@ struct PullPushTests {
         #expect(never.status == 125)
         let missing = other.harness.box("run", "--rm", "\(reg.host)/test/demo", "echo", "ran")
         #expect(missing.status == 0 && missing.stdout == "ran\n", "\(missing.stderr)")
-        #expect(missing.stderr.contains("Unable to find image '\(reg.host)/test/demo' locally"))
+        #expect(missing.stderr.hasPrefix("Unable to find image '\(reg.host)/test/demo:latest' locally\nlatest: Pulling from test/demo\n"), "\(missing.stderr)")
         let always = other.harness.box("run", "--rm", "--pull", "always", "\(reg.host)/test/demo", "echo", "again")
         #expect(always.status == 0 && always.stdout == "again\n")
         #expect(always.stderr.contains("Image is up to date"))
@@ -178,6 +178,79 @@ struct PullPushTests {
         if mode == "htpasswd" {
             let denied = EmptyRoot().harness.box("pull", "--authfile", auth, dest)
             #expect(denied.status == 125 && denied.stderr.contains("access denied"), "\(denied.stderr)")
+        }
+    }
+}
+
+/// registries.conf (short names, mirrors) and proxies, against a plain registry.
+@Suite(.enabled(if: Host.canRun, "needs root, the fixtures and the built binary"),
+       .enabled(if: TestRegistry.registryInstalled, "docker-registry is not installed (apt-get install docker-registry)"),
+       .enabled(if: skopeoPath != nil, "skopeo is not installed (apt-get install skopeo)"),
+       .serialized)
+struct RegistryConfigTests {
+    func withRegistry(_ body: (TestRegistry, String) throws -> Void) throws {
+        let dir = TestSupport.tempDir("box-reg")
+        defer { TestSupport.removeTree(dir) }
+        let reg = try #require(TestRegistry.start(mode: "plain", dir: dir), "\(TestRegistry.lastSkipReason ?? TestRegistry.lastFailure ?? "")")
+        defer { reg.stop() }
+        let r = TestSupport.run([skopeoPath!, "--insecure-policy", "copy", "-q", "--dest-tls-verify=false", PullPushTests.archive,
+                                 "docker://\(reg.host)/test/demo:latest"])
+        try #require(r.status == 0, "\(r.stderr)")
+        try body(reg, dir)
+    }
+
+    func box(_ h: Harness, _ args: [String], env: [String: String]) -> TestSupport.Result {
+        TestSupport.run([TestSupport.boxBinary, "--root", h.root] + args, env: env)
+    }
+
+    @Test func shortNamesUseTheFirstSearchRegistry() throws {
+        try withRegistry { reg, dir in
+            let conf = dir + "/registries.conf"
+            try Files.write(conf, Array("unqualified-search-registries = [\"\(reg.host)\"]\n".utf8))
+            let h = Harness(load: false)
+            defer { h.cleanup() }
+            let r = box(h, ["pull", "test/demo"], env: ["BOX_REGISTRIES_CONF": conf])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.hasSuffix("\n\(reg.host)/test/demo:latest\n"))
+            // without the file, a short name is Docker Hub's, which this machine cannot reach
+            let hub = box(h, ["pull", "test/demo"], env: ["BOX_REGISTRIES_CONF": dir + "/none.conf", "BOX_REGISTRY_TIMEOUT": "3"])
+            #expect(hub.status == 125 && hub.stderr.contains("docker.io"), "\(hub.stderr)")
+        }
+    }
+
+    @Test func mirrorServesDockerHubNames() throws {
+        try withRegistry { reg, dir in
+            let conf = dir + "/registries.conf"
+            try Files.write(conf, Array("""
+                [[registry]]
+                prefix = "docker.io"
+                location = "docker.io"
+                [[registry.mirror]]
+                location = "\(reg.host)"
+
+                """.utf8))
+            let h = Harness(load: false)
+            defer { h.cleanup() }
+            // docker.io/test/demo comes from the mirror; the name stays Docker Hub's
+            let r = box(h, ["pull", "docker.io/test/demo"], env: ["BOX_REGISTRIES_CONF": conf])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(h.box("images", "--format", "{{.Repository}}:{{.Tag}}").stdout == "test/demo:latest\n")
+            #expect(h.box("run", "--rm", "test/demo").stdout == "Hello from box! hello from box\n")
+        }
+    }
+
+    @Test func proxiesFromTheEnvironment() throws {
+        try withRegistry { reg, _ in
+            let h = Harness(load: false)
+            defer { h.cleanup() }
+            // a proxy that refuses connections: the pull goes through it, and fails
+            let proxied = box(h, ["pull", "\(reg.host)/test/demo"], env: ["http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+                                                                         "NO_PROXY": "", "no_proxy": ""])
+            #expect(proxied.status == 125, "\(proxied.stderr)")
+            // NO_PROXY lets it go direct
+            let direct = box(h, ["pull", "\(reg.host)/test/demo"], env: ["http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+                                                                        "NO_PROXY": "127.0.0.1"])
+            #expect(direct.status == 0, "\(direct.stderr)")
         }
     }
 }

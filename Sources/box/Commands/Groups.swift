@@ -4,14 +4,16 @@ import ArgumentParser
 struct ImageGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage images",
-        subcommands: [ImageExists.self, HistoryCommand.self, ImagePrune.self, ImageInspectCommand.self, ImageLs.self, Load.self, ImageRm.self, Tag.self])
+        subcommands: [ImageExists.self, HistoryCommand.self, ImagePrune.self, ImageInspectCommand.self, ImageLs.self, Load.self, ImageRm.self, Pull.self, Push.self, Tag.self,
+                      Save.self, Import.self])
 }
 
 /// `box container …`: the container commands under one name.
 struct ContainerGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "container", abstract: "Manage containers",
-        subcommands: [Run.self, ContainerLs.self, Ps.self, Rm.self, Inspect.self])
+        subcommands: [Run.self, ContainerLs.self, Ps.self, Rm.self, Inspect.self,
+                      Export.self])
 }
 
 /// `box image ls`: `box images` by Docker's other name.

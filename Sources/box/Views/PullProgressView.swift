@@ -17,8 +17,13 @@ final class PullProgressView: PullProgress, @unchecked Sendable {
     private var drawn = 0
     private var lastDraw: Int64 = 0
 
-    init(fd: Int32) {
+    /// Lines printed once the manifest is known (Docker's `latest: Pulling from …`), so that a pull that
+    /// fails before that prints only its error.
+    private var header: String?
+
+    init(fd: Int32, header: String) {
         self.fd = fd
+        self.header = header
         self.tty = isatty(fd) == 1
         pthread_mutex_init(&lock, nil)
     }
@@ -30,6 +35,10 @@ final class PullProgressView: PullProgress, @unchecked Sendable {
         defer { pthread_mutex_unlock(&lock) }
         switch event {
         case .layers(let layers):
+            if let header {
+                Output.write(fd, header)
+                self.header = nil
+            }
             order = layers.map(\.digest)
             for l in layers { set(l.digest, l.present ? "Already exists" : "Pulling fs layer", force: true) }
         case .downloading(let d, let done, let total):

@@ -64,15 +64,13 @@ struct RegistryFlags: ParsableArguments {
 enum Puller {
     /// Pulls `name`, printing Docker's progress lines (or nothing when `quiet`); returns the image.
     static func pull(_ name: String, flags: RegistryFlags, platform: Platform, quiet: Bool,
-                     store: ImageStore, to fd: Int32 = 1) throws(BoxError) -> PullResult {
+                     store: ImageStore, to fd: Int32 = 1, preface: String? = nil) throws(BoxError) -> PullResult {
         let ref = try RegistryFlags.reference(name)
-        let progress: PullProgressView? = quiet ? nil : PullProgressView(fd: fd)
-        if !quiet {
-            let last = name.split(separator: "/").last ?? ""
-            if !last.contains(":") && !last.contains("@") { Output.write(fd, "Using default tag: latest\n") }
-            let what = ref.digest.map { $0.description } ?? ref.tag ?? "latest"
-            Output.write(fd, "\(what): Pulling from \(ref.path)\n")
-        }
+        let last = name.split(separator: "/").last ?? ""
+        // `box pull` notes the default tag; `run` says instead that the image was not found (after the manifest)
+        if !quiet && preface == nil && !last.contains(":") && !last.contains("@") { Output.write(fd, "Using default tag: latest\n") }
+        let what = ref.digest.map { $0.description } ?? ref.tag ?? "latest"
+        let progress: PullProgressView? = quiet ? nil : PullProgressView(fd: fd, header: (preface ?? "") + "\(what): Pulling from \(ref.path)\n")
         var lastError: BoxError?
         for source in try flags.sources(for: ref) {
             do throws(BoxError) {
@@ -113,7 +111,6 @@ extension Puller {
         switch policy {
         case "missing":
             if (try? store.resolve(name)) != nil { return }
-            Output.write(2, "Unable to find image '\(name)' locally\n")
         case "always", "newer":
             break
         case "never":
@@ -123,7 +120,9 @@ extension Puller {
         }
         // an image ID is never pulled
         if ImageStoreID.looksLikeID(name) { return }
-        _ = try pull(name, flags: flags, platform: try Platform.parse(platform), quiet: false, store: store, to: 2)
+        let familiar = (try? Reference(parsing: name))?.familiar ?? name
+        let preface = policy == "missing" ? "Unable to find image '\(familiar)' locally\n" : ""
+        _ = try pull(name, flags: flags, platform: try Platform.parse(platform), quiet: false, store: store, to: 2, preface: preface)
     }
 }
 
