@@ -73,6 +73,25 @@ struct PullPushTests {
         #expect((try? Files.list(root.harness.root + "/tmp")) == [])
     }
 
+    @Test func progressBarsOnATerminal() throws {
+        let dir = TestSupport.tempDir("box-reg")
+        defer { TestSupport.removeTree(dir) }
+        let reg = try registry("plain", dir)
+        defer { reg.stop() }
+        _ = try seed(reg, dir)
+        let root = EmptyRoot()
+        // script(1) gives box a pseudo-terminal as stdout
+        let cmd = "'\(TestSupport.boxBinary)' --root '\(root.harness.root)' pull \(reg.host)/test/demo"
+        let r = TestSupport.run(["/usr/bin/script", "-qfec", cmd, "/dev/null"])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("Downloading ["), "\(r.stdout)")
+        #expect(r.stdout.contains("\u{1B}[2K"), "no line redraws on a terminal")
+        #expect(r.stdout.contains("Pull complete"))
+        // not a terminal: no bars, no escapes
+        let plain = EmptyRoot().harness.box("pull", "\(reg.host)/test/demo")
+        #expect(!plain.stdout.contains("Downloading") && !plain.stdout.contains("\u{1B}"))
+    }
+
     @Test func pullByDigestAndRunPullPolicies() throws {
         let dir = TestSupport.tempDir("box-reg")
         defer { TestSupport.removeTree(dir) }
