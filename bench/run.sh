@@ -345,7 +345,12 @@ MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "most 5 ms. In this run:"
 	echo
 	for a in "${aims[@]}"; do echo "- $a"; done
-} >"$RESULTS"
+	# the sections other benchmarks (bench/pull.sh) wrote stay as they were
+	if [ -f "$RESULTS" ]; then
+		awk '/^## Pull/{keep=1} /^## /&&!/^## Pull/{keep=0} keep' "$RESULTS" | sed '1s/^/\n/'
+	fi
+} >"$RESULTS.new"
+mv "$RESULTS.new" "$RESULTS"
 
 echo "$TABLE"
 echo

@@ -40,6 +40,22 @@ struct LoadTests {
         #expect(try t.store.resolve("box-demo").id == loaded[0].id)
     }
 
+    /// A pull or load in progress (a shared lock on tmp/) keeps garbage collection from removing layers it
+    /// has stored but not yet recorded; the next collection takes them.
+    @Test func garbageCollectionWaitsForPullsAndLoads() throws {
+        let t = try TempStore()
+        _ = try t.store.load(.path(TestSupport.fixture("box-demo.oci.tar")))
+        let pulling = try FileLock(t.store.paths.tmp, shared: true)
+        _ = try t.store.remove("box-demo:latest", force: false, usedBy: { _ in nil })
+        _ = try t.store.remove("box-demo:entrypoint", force: false, usedBy: { _ in nil })
+        #expect(try t.store.list().isEmpty)
+        #expect(try Files.list(t.store.paths.layers).count == 2, "layers went while a pull held tmp/")
+        pulling.unlock()
+        try t.store.collectGarbage()
+        #expect(try Files.list(t.store.paths.layers).isEmpty)
+        #expect(try Files.list(t.store.paths.blobs).isEmpty)
+    }
+
     @Test func whiteoutsBecomeOverlayWhiteouts() throws {
         let t = try TempStore()
         let img = try t.store.load(.path(TestSupport.fixture("box-demo.oci.tar")))[0]
