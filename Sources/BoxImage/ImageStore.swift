@@ -44,8 +44,12 @@ public final class ImageStore: @unchecked Sendable {
         if let r = try? Reference(parsing: ref) {
             let name = r.description
             if let hit = images.first(where: { $0.names.contains(name) }) { return hit }
-            // name@digest: the manifest digest
-            if let d = r.digest, let hit = images.first(where: { $0.manifest == d || $0.id == d }) { return hit }
+            // name@digest: the digest it was pulled or pushed by (an index's, too), else the manifest's
+            if let d = r.digest {
+                let named = "\(r.repository)@\(d)"
+                if let hit = images.first(where: { $0.repoDigests?.contains(named) == true }) { return hit }
+                if let hit = images.first(where: { $0.manifest == d || $0.id == d }) { return hit }
+            }
         }
         if isIDPrefix(ref) {
             let hex = ref.hasPrefix("sha256:") ? String(ref.dropFirst(7)) : ref

@@ -71,14 +71,17 @@ extension ImageStore {
 
 /// Choosing one manifest of an index for a platform.
 public enum Platforms {
-    /// The image manifest for `platform`: os and architecture must match; the asked-for variant is preferred,
-    /// then an entry without one, then any.
+    /// The image manifest for `platform`: os and architecture must match; an asked-for variant must match
+    /// too (or the entry have none); with no variant asked for, an entry without one is preferred.
     public static func choose(_ manifests: [Descriptor], for platform: Platform) -> Descriptor? {
         let same = manifests.filter {
             $0.platform?.os == platform.os && $0.platform?.architecture == platform.architecture
                 && (MediaType.isManifest($0.mediaType) || MediaType.isIndex($0.mediaType))
         }
-        if let v = platform.variant, let exact = same.first(where: { $0.platform?.variant == v }) { return exact }
+        if let v = platform.variant {
+            // a variant asked for is never replaced by another (an arm/v6 CPU cannot run v7 code)
+            return same.first { $0.platform?.variant == v } ?? same.first { $0.platform?.variant == nil }
+        }
         return same.first { $0.platform?.variant == nil } ?? same.first
     }
 }

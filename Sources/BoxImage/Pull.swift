@@ -56,7 +56,9 @@ extension ImageStore {
 
     /// Reference → Descriptor → Index/Manifest (platform) → ImageConfig: fetches and checks the manifest,
     /// choosing the platform from an index, and the config; every document is checked against its digest.
-    public static func resolve(_ ref: Reference, from source: PullSource, platform: Platform) throws(BoxError) -> ResolvedImage {
+    /// With `strict` (an explicit `--platform`), a single-platform image for another platform is refused.
+    public static func resolve(_ ref: Reference, from source: PullSource, platform: Platform,
+                               strict: Bool = false) throws(BoxError) -> ResolvedImage {
         let client = source.client, repo = source.repository
         let tagOrDigest = ref.digest?.description ?? ref.tag ?? "latest"
         var (bytes, type, digest) = try client.manifest(repo, tagOrDigest)
@@ -90,6 +92,11 @@ extension ImageStore {
             throw BoxError(.invalidImage, "config \(manifest.config.digest): size \(configBytes.count) does not match \(manifest.config.size)")
         }
         let config = try JSON.decode(ImageConfig.self, from: configBytes, what: "image config \(manifest.config.digest)")
+        if strict && (config.os != platform.os || config.architecture != platform.architecture
+                      || (platform.variant != nil && config.variant != platform.variant)) {
+            let have = Platform(architecture: config.architecture, os: config.os, variant: config.variant)
+            throw BoxError(.notFound, "\(ref): image is for \(have), not the requested platform \(platform)")
+        }
         guard config.rootfs.diff_ids.count == manifest.layers.count else {
             throw BoxError(.invalidImage, "\(ref): manifest has \(manifest.layers.count) layers but config has \(config.rootfs.diff_ids.count) diff ids")
         }
@@ -109,14 +116,14 @@ extension ImageStore {
     /// Pulls `ref` into the store: layers the store lacks download and unpack in parallel, each checked
     /// against its digest as it streams and its DiffID as it unpacks, and each enters the store as soon as it
     /// is complete. The image (names, record) appears only when every layer is in.
-    public func pull(_ ref: Reference, from source: PullSource, platform: Platform,
+    public func pull(_ ref: Reference, from source: PullSource, platform: Platform, strictPlatform: Bool = false,
                      progress: (any PullProgress)?) throws(BoxError) -> PullResult {
         sweepStaleStaging()
         // a shared lock on tmp/ keeps garbage collection from taking layers this pull has stored but
         // no image references yet
         let guardLock = try FileLock(paths.tmp, shared: true)
         defer { guardLock.unlock() }
-        let resolved = try ImageStore.resolve(ref, from: source, platform: platform)
+        let resolved = try ImageStore.resolve(ref, from: source, platform: platform, strict: strictPlatform)
         let configDigest = resolved.manifest.config.digest
         let diffs = resolved.config.rootfs.diff_ids
         let layers = resolved.manifest.layers

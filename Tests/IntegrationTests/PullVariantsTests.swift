@@ -190,11 +190,9 @@ struct PullVariantsTests {
         #expect(inspect(h, id, "{{json .RepoDigests}}") == "[\"\(ref)\"]")
         #expect(inspect(h, id, "{{json .RepoTags}}") == "[]")
         // what was pulled as repo@digest is found as repo@digest (Docker and podman: yes)
-        withKnownIssue("ImageStore.match compares name@digest with the platform manifest's digest and the ID only, not with RepoDigests") {
-            #expect(inspect(h, ref, "{{.Id}}") == id)
-            let run = h.box("run", "--rm", "--pull", "never", ref)
-            #expect(run.status == 0 && run.stdout == "Hello from box! hello from box\n", "\(run.stderr)")
-        }
+        #expect(inspect(h, ref, "{{.Id}}") == id)
+        let run = h.box("run", "--rm", "--pull", "never", ref)
+        #expect(run.status == 0 && run.stdout == "Hello from box! hello from box\n", "\(run.stderr)")
         // the index digest with a platform
         let arm = h.box("pull", "--platform", "linux/arm64", ref)
         #expect(arm.status == 0, "\(arm.stderr)")
@@ -246,10 +244,13 @@ struct PullVariantsTests {
         let v = try VariantRegistry.get()
         let h = Harness(load: false)
         defer { h.cleanup() }
-        withKnownIssue("ImageStore.choose falls back to any variant of the architecture: linux/arm/v6 gets linux/arm/v7") {
-            let r = h.box("pull", "--platform", "linux/arm/v6", "\(v.host)/test/multi-docker:latest")
-            #expect(r.status == 125 && r.stderr.contains("linux/arm/v6"), "\(r.stdout) \(r.stderr)")
-        }
+        // an arm/v6 CPU cannot run v7 code: no fallback to another variant
+        let r = h.box("pull", "--platform", "linux/arm/v6", "\(v.host)/test/multi-docker:latest")
+        #expect(r.status == 125 && r.stderr.contains("linux/arm/v6"), "\(r.stdout) \(r.stderr)")
+        // the platform is case-insensitive, and a single-platform image for another one is refused
+        #expect(h.box("pull", "-q", "--platform", "LINUX/AMD64", "\(v.host)/test/zstd:latest").status == 0)
+        let wrong = h.box("pull", "--platform", "linux/arm64", "\(v.host)/test/zstd:latest")
+        #expect(wrong.status == 125 && wrong.stderr.contains("not the requested platform linux/arm64"), "\(wrong.stderr)")
     }
 
     @Test(arguments: [("test/multi", "linux/s390x"), ("test/multi-docker", "linux/s390x"), ("test/multi", "windows/amd64")])

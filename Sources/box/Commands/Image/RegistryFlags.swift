@@ -63,7 +63,7 @@ struct RegistryFlags: ParsableArguments {
 /// Pulling an image, shared by `box pull` and `box run --pull`.
 enum Puller {
     /// Pulls `name`, printing Docker's progress lines (or nothing when `quiet`); returns the image.
-    static func pull(_ name: String, flags: RegistryFlags, platform: Platform, quiet: Bool,
+    static func pull(_ name: String, flags: RegistryFlags, platform: Platform?, quiet: Bool,
                      store: ImageStore, to fd: Int32 = 1, preface: String? = nil) throws(BoxError) -> PullResult {
         let ref = try RegistryFlags.reference(name)
         let last = name.split(separator: "/").last ?? ""
@@ -74,7 +74,8 @@ enum Puller {
         var lastError: BoxError?
         for source in try flags.sources(for: ref) {
             do throws(BoxError) {
-                let result = try store.pull(ref, from: source, platform: platform, progress: progress)
+                let result = try store.pull(ref, from: source, platform: platform ?? .host, strictPlatform: platform != nil,
+                                            progress: progress)
                 progress?.finish()
                 if !quiet {
                     Output.write(fd, "Digest: \(result.digest)\n")
@@ -92,10 +93,10 @@ enum Puller {
 }
 
 extension Platform {
-    /// Parses `--platform os/arch[/variant]`; nil means the host's.
-    static func parse(_ s: String?) throws(BoxError) -> Platform {
-        guard let s, !s.isEmpty else { return .host }
-        let parts = s.split(separator: "/").map(String.init)
+    /// Parses `--platform os/arch[/variant]` (any case); nil when not given (the host's).
+    static func parse(_ s: String?) throws(BoxError) -> Platform? {
+        guard let s, !s.isEmpty else { return nil }
+        let parts = s.lowercased().split(separator: "/").map(String.init)
         guard parts.count >= 2, parts.count <= 3, parts.allSatisfy({ !$0.isEmpty }) else {
             throw BoxError(.invalidArgument, "invalid platform \"\(s)\": want os/arch[/variant]")
         }
