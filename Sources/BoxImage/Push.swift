@@ -37,12 +37,14 @@ extension ImageStore {
         let blobs = manifest.layers + [manifest.config]
         try Worker.forEach(blobs.count, width: ImageStore.pullWidth) { (i) throws(BoxError) in
             let d = blobs[i].digest
+            // Docker reports layers only, not the config
+            let isLayer = i < manifest.layers.count
             if try client.hasBlob(repo, d) {
-                report(d, .exists, nil)
+                if isLayer { report(d, .exists, nil) }
                 return
             }
             for source in mountSources where try client.mountBlob(repo, d, from: source) {
-                report(d, .mounted, source)
+                if isLayer { report(d, .mounted, source) }
                 return
             }
             let path = self.paths.blob(d.hex)
@@ -51,7 +53,7 @@ extension ImageStore {
             var st = stat()
             try check("stat", path) { fstat(fd, &st) }
             try client.upload(repo, d, fd: fd, length: Int64(st.st_size))
-            report(d, .pushed, nil)
+            if isLayer { report(d, .pushed, nil) }
         }
         let type = manifest.mediaType ?? MediaType.ociManifest
         let digest = try client.putManifest(repo, ref.tag ?? ref.digest?.description ?? "latest", bytes: manifestBytes, mediaType: type)
