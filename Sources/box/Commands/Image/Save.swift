@@ -9,7 +9,7 @@ struct Save: ParsableCommand {
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Write to a file, instead of STDOUT")
     var output: String?
-    @Option(name: .customLong("format"), help: "Archive format: docker-archive (default) or oci-archive")
+    @Option(name: .customLong("format"), help: "Archive format: docker-archive or oci-archive")
     var format = ArchiveFormat.dockerArchive.rawValue
     @Flag(name: [.customShort("m"), .customLong("multi-image-archive")],
           help: "Accepted for podman: every archive box writes can hold several images")
