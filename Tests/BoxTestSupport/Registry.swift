@@ -146,24 +146,10 @@ public final class TestRegistry: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)  // dup2 clears close-on-exec on fd 1
         posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        // the test runner's threads may block or ignore signals, and a spawned child inherits that:
-        // it would never see stop()'s SIGTERM
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var env = Environment.current
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        let cargs = argv.map { strdup($0) } + [nil]
-        let cenv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in cargs + cenv { free(p) } }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, argv[0], &actions, &attr, cargs, cenv)
+        // spawn resets the signal mask: the child must see stop()'s SIGTERM
+        let (child, rc) = TestSupport.spawn(argv, actions: &actions, env: env)
         close(fds[1])
         if rc != 0 {
             close(fds[0])

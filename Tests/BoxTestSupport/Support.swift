@@ -37,6 +37,28 @@ public enum TestSupport {
         _ = run(["/bin/rm", "-rf", path])
     }
 
+    /// posix_spawn with the given file actions and environment; the child starts with no signal blocked and
+    /// every handler at its default (the test runner blocks most signals, and a child would inherit that).
+    /// Returns the pid and posix_spawn's error (0 on success).
+    public static func spawn(_ argv: [String], actions: inout posix_spawn_file_actions_t,
+                             env: [String: String]) -> (pid_t, Int32) {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let cargs = argv.map { strdup($0) } + [nil]
+        let cenv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cargs + cenv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargs, cenv)
+        return (pid, rc)
+    }
+
     /// The result of a command.
     public struct Result: Sendable {
         public let status: Int32
@@ -61,21 +83,7 @@ public enum TestSupport {
         posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let cargs = argv.map { strdup($0) } + [nil]
-        let cenv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in cargs + cenv { free(p) } }
-        // the test runner blocks most signals; a child must start with none blocked and default handlers
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargs, cenv)
+        let (pid, rc) = spawn(argv, actions: &actions, env: environment)
         if rc != 0 { return Result(status: 127, stdout: "", stderr: "spawn \(argv[0]): \(errnoText(rc))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
