@@ -86,8 +86,10 @@ struct EntryWriter {
     let root: String
     let style: WhiteoutStyle
     let keepOwners: Bool
-    private var cachedParent: [String]?
-    private var cachedFD: Int32 = -1
+    /// The directories of the last entry's parent path, one fd a component, opened from the root without
+    /// following symlinks: the next entry reopens only what differs (tar lists a directory's entries together).
+    private var openNames: [String] = []
+    private var openFDs: [Int32] = []
 
     init(rootfd: Int32, root: String, style: WhiteoutStyle, keepOwners: Bool) {
         self.rootfd = rootfd
@@ -97,39 +99,43 @@ struct EntryWriter {
     }
 
     mutating func closeCache() {
-        if cachedFD >= 0 { close(cachedFD) }
-        cachedFD = -1
-        cachedParent = nil
+        for fd in openFDs { close(fd) }
+        openFDs = []
+        openNames = []
     }
 
     /// An fd of the directory `parts` below the root, created if missing; refuses symlinks on the way.
+    /// The fd stays this writer's: valid until the next call.
+    ///
+    /// The open path is always exactly the current entry's parent, so an entry that replaces or removes a
+    /// directory never leaves a stale fd behind: the entry itself is never on the open path.
     mutating func directory(_ parts: [String], create: Bool, entry: String) throws(BoxError) -> Int32 {
-        if parts == cachedParent { return cachedFD }
-        closeCache()
-        var fd = dup(rootfd)
-        for p in parts {
+        var common = 0
+        while common < min(parts.count, openNames.count) && parts[common] == openNames[common] { common += 1 }
+        while openNames.count > common {
+            close(openFDs.removeLast())
+            openNames.removeLast()
+        }
+        for p in parts[common...] {
+            let fd = openFDs.last ?? rootfd
             var next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if next < 0 && errno == ENOENT && create {
                 if mkdirat(fd, p, 0o755) != 0 && errno != EEXIST {
-                    let e = errno
-                    close(fd)
-                    throw BoxError.sys("create directory for layer entry", "\"\(entry)\"", errno: e)
+                    throw BoxError.sys("create directory for layer entry", "\"\(entry)\"", errno: errno)
                 }
                 next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             }
-            let e = errno
-            close(fd)
             if next < 0 {
+                let e = errno
                 if e == ELOOP || e == ENOTDIR {
                     throw BoxError(.invalidImage, "layer entry \"\(entry)\": parent is a symlink or not a directory, refused")
                 }
                 throw BoxError.sys("open parent of layer entry", "\"\(entry)\"", errno: e)
             }
-            fd = next
+            openFDs.append(next)
+            openNames.append(p)
         }
-        cachedParent = parts
-        cachedFD = fd
-        return fd
+        return openFDs.last ?? rootfd
     }
 
     /// Removes whatever is at `name` in `dirfd` unless it is a directory and `keepDir` is set.
@@ -193,8 +199,6 @@ struct EntryWriter {
             if fd < 0 { throw BoxError.sys("open directory", "\"\(raw)\"", errno: errno) }
             defer { close(fd) }
             try setMeta(fd, uid: uid, gid: gid, mode: mode, entry: raw)
-            // a cached fd of this path or below would now be stale if the dir was replaced
-            closeCache()
         case UInt32(Glibc.S_IFREG):
             try clear(dirfd, name, keepDir: false, entry: raw)
             let fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
