@@ -77,14 +77,13 @@ extension ImageStore {
             if name?.digest != nil { throw BoxError(.invalidArgument, "refusing to create a tag with a digest reference") }
         }
 
-        sweepStaleStaging()
-        // the shared lock on tmp/ keeps garbage collection away from a layer this import reuses
-        let guardLock = try FileLock(paths.tmp, shared: true)
-        defer { guardLock.unlock() }
-        let stage = "\(paths.tmp)/load-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try Files.mkdirAll(stage, mode: 0o700)
-        defer { try? Tree.remove(stage) }
+        return try withStaging("load") { (stage) throws(BoxError) in
+            try importRootfs(source, options: options, container: container, name: name, stage: stage)
+        }
+    }
 
+    private func importRootfs(_ source: ImportSource, options: ImportOptions, container: ContainerConfig,
+                              name: Reference?, stage: String) throws(BoxError) -> ImageRecord {
         let input = stage + "/input"
         let copied = try ImportInput.fetch(source, to: input)
         let layer = try ImportInput.layerBlob(input, copied: copied, stage: stage, name: source.displayName)
@@ -107,25 +106,13 @@ extension ImageStore {
         let manifestDigest = Digest.of(manifestBytes)
 
         return try update { (records) throws(BoxError) -> ImageRecord in
-            for (bytes, digest) in [(configBytes, configDigest), (manifestBytes, manifestDigest)] where !Files.exists(paths.blob(digest.hex)) {
-                try Files.writeAtomic(paths.blob(digest.hex), bytes)
-            }
-            if !Files.exists(paths.blob(layer.descriptor.digest.hex)) {
-                try check("rename", layer.file) { rename(layer.file, paths.blob(layer.descriptor.digest.hex)) }
-            }
-            if Files.exists(layerDir) && rename(layerDir, paths.layer(layer.diffID.hex)) != 0 && errno != EEXIST && errno != ENOTEMPTY {
-                throw BoxError.sys("rename", layerDir, errno: errno)
-            }
-            var rec = ImageRecord(id: configDigest, manifest: manifestDigest, names: [], created: now, added: now,
+            try putBlob(configBytes, configDigest)
+            try putBlob(manifestBytes, manifestDigest)
+            try storeBlob(layer.file, layer.descriptor.digest)
+            if Files.exists(layerDir) { try storeLayer(layerDir, layer.diffID) }
+            let rec = ImageRecord(id: configDigest, manifest: manifestDigest, names: [], created: now, added: now,
                                   layers: [layer.diffID], layerSizes: [layer.size])
-            if let i = records.firstIndex(where: { $0.id == configDigest }) {
-                rec.names = records[i].names
-                records[i] = rec
-            } else {
-                records.append(rec)
-            }
-            if let name { ImageStore.assign(name.description, to: configDigest, in: &records) }
-            return records.first { $0.id == configDigest } ?? rec
+            return ImageStore.upsert(rec, names: name.map { [$0.description] } ?? [], in: &records)
         }
     }
 }

@@ -29,13 +29,10 @@ extension ImageStore {
     /// its DiffID, and only then are blobs, layers and names committed. On failure nothing changes.
     /// Returns the loaded images with the names they got.
     public func load(_ source: ArchiveSource) throws(BoxError) -> [ImageRecord] {
-        sweepStaleStaging()
-        // keeps garbage collection away from layers this load reuses (see collectGarbage)
-        let guardLock = try FileLock(paths.tmp, shared: true)
-        defer { guardLock.unlock() }
-        let stage = "\(paths.tmp)/load-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try Files.mkdirAll(stage, mode: 0o700)
-        defer { try? Tree.remove(stage) }
+        try withStaging("load") { (stage) throws(BoxError) in try load(source, stage: stage) }
+    }
+
+    private func load(_ source: ArchiveSource, stage: String) throws(BoxError) -> [ImageRecord] {
         let files = try stageArchive(source, into: stage)
         let images: [StagedImage]
         if files.has("index.json") {
@@ -73,45 +70,19 @@ extension ImageStore {
                 let configDigest = Digest.of(img.configBytes)
                 try putBlob(img.manifestBytes, manifestDigest)
                 try putBlob(img.configBytes, configDigest)
-                for layer in img.layers where !Files.exists(paths.blob(layer.descriptor.digest.hex)) {
-                    try check("rename", layer.file) { rename(layer.file, paths.blob(layer.descriptor.digest.hex)) }
-                }
+                for layer in img.layers { try storeBlob(layer.file, layer.descriptor.digest) }
                 let diffs = img.config.rootfs.diff_ids
                 for d in diffs {
                     guard let tmp = pending[d.hex] else { continue }
-                    if rename(tmp, paths.layer(d.hex)) != 0 && errno != EEXIST && errno != ENOTEMPTY {
-                        throw BoxError.sys("rename", tmp, errno: errno)
-                    }
+                    try storeLayer(tmp, d)
                     pending[d.hex] = nil
                 }
-                var rec = ImageRecord(id: configDigest, manifest: manifestDigest, names: [], created: img.config.created,
+                let rec = ImageRecord(id: configDigest, manifest: manifestDigest, names: [], created: img.config.created,
                                       added: now, layers: diffs, layerSizes: diffs.map { sizes[$0.hex] ?? Tree.size(paths.layer($0.hex)) })
-                if let i = records.firstIndex(where: { $0.id == configDigest }) {
-                    rec.names = records[i].names
-                    rec.added = records[i].added
-                    records[i] = rec
-                } else {
-                    records.append(rec)
-                }
-                for n in img.names { ImageStore.assign(n, to: configDigest, in: &records) }
-                if let final = records.first(where: { $0.id == configDigest }) { out.append(final) }
+                out.append(ImageStore.upsert(rec, names: img.names, in: &records))
             }
             return out
         }
-    }
-
-    /// Removes what loads and pulls that were killed left in `tmp/` (`load-<pid>-…`, `pull-<pid>-…` whose
-    /// process is gone).
-    func sweepStaleStaging() {
-        for name in (try? Files.list(paths.tmp)) ?? [] where name.hasPrefix("load-") || name.hasPrefix("pull-") {
-            guard let pid = name.split(separator: "-").dropFirst().first.flatMap({ Int32($0) }) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { try? Tree.remove(paths.tmp + "/" + name) }
-        }
-    }
-
-    func putBlob(_ bytes: [UInt8], _ digest: Digest) throws(BoxError) {
-        let path = paths.blob(digest.hex)
-        if !Files.exists(path) { try Files.writeAtomic(path, bytes) }
     }
 
     /// Extracts the archive's regular files into `stage` (flat names), remembering their paths and symlinks.

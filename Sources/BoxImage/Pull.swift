@@ -5,6 +5,7 @@ import BoxCore
 import BoxOCI
 import BoxOS
 import BoxRegistry
+import Synchronization
 
 /// What a pull reports as it goes; called from several threads, so implementations lock.
 public protocol PullProgress: Sendable {
@@ -84,7 +85,7 @@ extension ImageStore {
         guard manifest.config.mediaType == MediaType.ociConfig || manifest.config.mediaType == MediaType.dockerConfig else {
             throw BoxError(.invalidImage, "\(ref): unsupported config media type \"\(manifest.config.mediaType)\"")
         }
-        for l in manifest.layers where ImageStore.layerCompression(l.mediaType) == nil {
+        for l in manifest.layers where !ImageStore.isLayerType(l.mediaType) {
             throw BoxError(.invalidImage, "\(ref): unsupported layer media type \"\(l.mediaType)\"")
         }
         let configBytes = try client.blobBytes(repo, manifest.config.digest)
@@ -103,14 +104,10 @@ extension ImageStore {
         return ResolvedImage(topDigest: top, manifestBytes: bytes, manifest: manifest, configBytes: configBytes, config: config)
     }
 
-    /// "gzip", "zstd" or "" for the layer media types box unpacks; nil for others.
-    static func layerCompression(_ type: String) -> String? {
-        switch type {
-        case MediaType.ociLayer, MediaType.dockerLayer: ""
-        case MediaType.ociLayerGzip, MediaType.dockerLayerGzip: "gzip"
-        case MediaType.ociLayerZstd: "zstd"
-        default: nil
-        }
+    /// The layer media types box unpacks: tar, gzip and zstd, OCI's and Docker's.
+    static func isLayerType(_ type: String) -> Bool {
+        [MediaType.ociLayer, MediaType.dockerLayer, MediaType.ociLayerGzip, MediaType.dockerLayerGzip,
+         MediaType.ociLayerZstd].contains(type)
     }
 
     /// Pulls `ref` into the store: layers the store lacks download and unpack in parallel, each checked
@@ -118,11 +115,13 @@ extension ImageStore {
     /// is complete. The image (names, record) appears only when every layer is in.
     public func pull(_ ref: Reference, from source: PullSource, platform: Platform, strictPlatform: Bool = false,
                      progress: (any PullProgress)?) throws(BoxError) -> PullResult {
-        sweepStaleStaging()
-        // a shared lock on tmp/ keeps garbage collection from taking layers this pull has stored but
-        // no image references yet
-        let guardLock = try FileLock(paths.tmp, shared: true)
-        defer { guardLock.unlock() }
+        try withStaging("pull") { (stage) throws(BoxError) in
+            try pull(ref, from: source, platform: platform, strictPlatform: strictPlatform, progress: progress, stage: stage)
+        }
+    }
+
+    private func pull(_ ref: Reference, from source: PullSource, platform: Platform, strictPlatform: Bool,
+                      progress: (any PullProgress)?, stage: String) throws(BoxError) -> PullResult {
         let resolved = try ImageStore.resolve(ref, from: source, platform: platform, strict: strictPlatform)
         let configDigest = resolved.manifest.config.digest
         let diffs = resolved.config.rootfs.diff_ids
@@ -132,21 +131,17 @@ extension ImageStore {
         let had = (try list()).first { $0.id == configDigest }
         let downloaded = had == nil || present.contains(false)
 
-        let stage = "\(paths.tmp)/pull-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try Files.mkdirAll(stage, mode: 0o700)
-        defer { try? Tree.remove(stage) }
-        let sizes = SizeTable()
-        let todo = layers.indices.filter { !present[$0] }
+        let sizes = Mutex<[String: Int64]>([:])
+        // a layer listed twice is fetched once
+        var seen = Set<Digest>()
+        let todo = layers.indices.filter { !present[$0] && seen.insert(layers[$0].digest).inserted }
         try Worker.forEach(todo.count, width: ImageStore.pullWidth) { (k) throws(BoxError) in
             let i = todo[k]
             let size = try self.fetchLayer(layers[i], diffID: diffs[i], source: source, stage: stage, progress: progress)
-            sizes.set(diffs[i].hex, size)
+            if let size { sizes.withLock { $0[diffs[i].hex] = size } }
             progress?.event(.layerDone(layers[i].digest))
         }
-        for (l, d) in zip(layers, diffs) where present[layers.firstIndex(of: l)!] {
-            progress?.event(.layerDone(l.digest))
-            _ = d
-        }
+        for i in layers.indices where present[i] { progress?.event(.layerDone(layers[i].digest)) }
 
         let names = ref.tag != nil ? [ref.description] : []
         let repoDigest = "\(ref.repository)@\(resolved.topDigest)"
@@ -159,25 +154,11 @@ extension ImageStore {
             try putBlob(resolved.configBytes, configDigest)
             var known: [String: Int64] = [:]
             for r in records { for (d, s) in zip(r.layers, r.layerSizes) { known[d.hex] = s } }
-            let layerSizes = diffs.map { sizes.get($0.hex) ?? known[$0.hex] ?? Tree.size(paths.layer($0.hex)) }
-            var rec = ImageRecord(id: configDigest, manifest: Digest.of(resolved.manifestBytes), names: [],
+            let pulled = sizes.withLock { $0 }
+            let layerSizes = diffs.map { pulled[$0.hex] ?? known[$0.hex] ?? Tree.size(paths.layer($0.hex)) }
+            let rec = ImageRecord(id: configDigest, manifest: Digest.of(resolved.manifestBytes), names: [],
                                   created: resolved.config.created, added: now, layers: diffs, layerSizes: layerSizes)
-            if let i = records.firstIndex(where: { $0.id == configDigest }) {
-                rec.names = records[i].names
-                rec.added = records[i].added
-                rec.repoDigests = records[i].repoDigests
-                records[i] = rec
-            } else {
-                records.append(rec)
-            }
-            let i = records.firstIndex { $0.id == configDigest }!
-            var digests = records[i].repoDigests ?? []
-            // one digest per repository: the newest pull's
-            digests.removeAll { $0.hasPrefix(ref.repository + "@") }
-            digests.append(repoDigest)
-            records[i].repoDigests = digests
-            for n in names { ImageStore.assign(n, to: configDigest, in: &records) }
-            return records[i]
+            return ImageStore.upsert(rec, names: names, repoDigest: repoDigest, in: &records)
         }
         return PullResult(image: image, downloaded: downloaded, digest: resolved.topDigest)
     }
@@ -241,26 +222,6 @@ extension ImageStore {
         if let e = downloader.error { throw e }
         progress?.event(.extracting(layer.digest))
         return size
-    }
-
-    /// Moves a verified blob into `blobs/` (another pull may have stored it first).
-    func storeBlob(_ file: String, _ digest: Digest) throws(BoxError) {
-        let dest = paths.blob(digest.hex)
-        if Files.exists(dest) { return }
-        try check("fsync", file) {
-            let fd = open(file, O_RDONLY | O_CLOEXEC)
-            if fd < 0 { return -1 }
-            defer { close(fd) }
-            return fsync(fd)
-        }
-        try check("rename", file) { rename(file, dest) }
-    }
-
-    /// Moves an unpacked, verified layer into `layers/` (another pull may have stored it first).
-    func storeLayer(_ dir: String, _ diffID: Digest) throws(BoxError) {
-        if rename(dir, paths.layer(diffID.hex)) != 0 && errno != EEXIST && errno != ENOTEMPTY {
-            throw BoxError.sys("rename", dir, errno: errno)
-        }
     }
 }
 
@@ -334,27 +295,5 @@ func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, what: String) throws
             throw BoxError.sys("write", what, errno: errno)
         }
         off += n
-    }
-}
-
-/// Unpacked layer sizes filled in by the pull's threads.
-final class SizeTable: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private var sizes: [String: Int64] = [:]
-
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
-
-    func set(_ key: String, _ value: Int64?) {
-        guard let value else { return }
-        pthread_mutex_lock(&lock)
-        sizes[key] = value
-        pthread_mutex_unlock(&lock)
-    }
-
-    func get(_ key: String) -> Int64? {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return sizes[key]
     }
 }

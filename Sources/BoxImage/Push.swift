@@ -58,12 +58,8 @@ extension ImageStore {
         let type = manifest.mediaType ?? MediaType.ociManifest
         let digest = try client.putManifest(repo, ref.tag ?? ref.digest?.description ?? "latest", bytes: manifestBytes, mediaType: type)
         // remember where the image now lives, as Docker's RepoDigests do
-        _ = try update { (records) throws(BoxError) in
-            guard let i = records.firstIndex(where: { $0.id == image.id }) else { return }
-            var digests = records[i].repoDigests ?? []
-            digests.removeAll { $0.hasPrefix(ref.repository + "@") }
-            digests.append("\(ref.repository)@\(digest)")
-            records[i].repoDigests = digests
+        try update { (records) throws(BoxError) in
+            ImageStore.addRepoDigest("\(ref.repository)@\(digest)", to: image.id, in: &records)
         }
         return PushResult(digest: digest, size: manifestBytes.count)
     }

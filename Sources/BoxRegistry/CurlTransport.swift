@@ -39,7 +39,7 @@ public final class CurlTransport: HTTPTransport {
 
     private func perform(_ handle: UnsafeMutableRawPointer, _ request: HTTPRequest, _ options: TransportOptions,
                          _ call: Call) throws(BoxError) {
-        let ca = options.extraCAs.isEmpty ? nil : CABundle.system() + options.extraCAs.joined(separator: "\n")
+        let ca = options.extraCAs.isEmpty ? nil : CABundle.systemText + options.extraCAs.joined(separator: "\n")
         let headerLines = request.headers.map { "\($0.0): \($0.1)" }
         var cHeaders: [UnsafeMutablePointer<CChar>?] = headerLines.map { strdup($0) } + [nil]
         defer { for p in cHeaders { free(p) } }
@@ -163,11 +163,12 @@ enum CABundle {
                 "/etc/pki/tls/cacert.pem", "/etc/ssl/cert.pem"].first { Files.exists($0) }
     }()
 
-    /// The bundle's PEM text (empty when there is none), to which a registry's own CAs are appended.
-    static func system() -> String {
+    /// The bundle's PEM text (empty when there is none), to which a registry's own CAs are appended;
+    /// read once, on the first request to a registry with CAs of its own.
+    static let systemText: String = {
         guard let path, let bytes = try? Files.read(path) else { return "" }
         return String(decoding: bytes, as: UTF8.self) + "\n"
-    }
+    }()
 }
 
 extension String {

@@ -4,7 +4,7 @@ import BoxCore
 public enum HTTPBody: Sendable {
     case none
     case bytes([UInt8])
-    /// `length` bytes read from `fd` (from its current offset).
+    /// `length` bytes read from `fd`, from its start.
     case file(fd: Int32, length: Int64)
 }
 

@@ -224,20 +224,17 @@ public final class RegistryClient: Sendable {
     /// Sends a request with the cached authorization for `scope`; on 401 authenticates once and retries.
     func send(_ method: String, url: String, scope: String, headers: [(String, String)], body: HTTPBody,
               sink: (UnsafeRawBufferPointer) throws(BoxError) -> Void) throws(BoxError) -> (HTTPResponse, [UInt8]) {
-        for attempt in 0..<2 {
+        func attempt(refresh: Bool) throws(BoxError) -> (HTTPResponse, [UInt8]) {
             var hdrs = headers
-            if let auth = try authorization(scope: scope, refresh: attempt > 0) { hdrs.append(("Authorization", auth)) }
-            if case .file(let fd, _) = body, attempt > 0 { lseekStart(fd) }
-            let (resp, err) = try transport.send(HTTPRequest(method, url, headers: hdrs, body: body), options: endpoint.options, sink: sink)
-            if resp.status == 401 && attempt == 0 {
-                if let c = RegistryClient.pick(resp.headers("www-authenticate")) {
-                    state.withLock { $0.challenge = c }
-                    continue
-                }
-            }
-            return (resp, err)
+            if let auth = try authorization(scope: scope, refresh: refresh) { hdrs.append(("Authorization", auth)) }
+            return try transport.send(HTTPRequest(method, url, headers: hdrs, body: body), options: endpoint.options, sink: sink)
         }
-        throw BoxError(.io, "unreachable")
+        let first = try attempt(refresh: false)
+        guard first.0.status == 401, let c = RegistryClient.pick(first.0.headers("www-authenticate")) else { return first }
+        state.withLock { $0.challenge = c }
+        // an upload body is read again from its start
+        if case .file(let fd, _) = body { _ = lseek(fd, 0, SEEK_SET) }
+        return try attempt(refresh: true)
     }
 
     /// The `Authorization` header for a scope: a cached bearer token, basic credentials, or none.
@@ -305,10 +302,6 @@ public final class RegistryClient: Sendable {
             return BoxError(.io, "\(what): \(detail)" + (detail == status ? "" : " (status \(status))"))
         }
     }
-}
-
-private func lseekStart(_ fd: Int32) {
-    _ = Glibc.lseek(fd, 0, SEEK_SET)
 }
 
 /// Reason phrases for the statuses a registry sends.

@@ -56,6 +56,18 @@ struct LoadTests {
         #expect(try Files.list(t.store.paths.blobs).isEmpty)
     }
 
+    /// Loading an image the store has (say, after a pull) keeps its RepoDigests and the time it was added.
+    @Test func reloadKeepsRepoDigests() throws {
+        let t = try TempStore()
+        let first = try t.store.load(.path(TestSupport.fixture("box-demo.oci.tar")))[0]
+        let pulled = "reg.example/team/demo@" + first.manifest.description
+        try t.store.update { (records) throws(BoxError) in ImageStore.addRepoDigest(pulled, to: first.id, in: &records) }
+        let again = try t.store.load(.path(TestSupport.fixture("box-demo.docker.tar")))
+        let rec = try #require(again.first { $0.id == first.id })
+        #expect(rec.repoDigests == [pulled])
+        #expect(rec.added == first.added)
+    }
+
     @Test func whiteoutsBecomeOverlayWhiteouts() throws {
         let t = try TempStore()
         let img = try t.store.load(.path(TestSupport.fixture("box-demo.oci.tar")))[0]

@@ -16,12 +16,7 @@ struct Login: ParsableCommand {
     var password: String?
     @Flag(name: .customLong("password-stdin"), help: "Take the password from stdin")
     var passwordStdin = false
-    @Option(name: .customLong("tls-verify"), help: "Require HTTPS and verify certificates")
-    var tlsVerify: Bool?
-    @Option(name: .customLong("cert-dir"), help: "Use certificates at the path (*.crt, *.cert, *.key)")
-    var certDir: String?
-    @Option(name: .customLong("authfile"), help: "Path of the authentication file")
-    var authfile: String?
+    @OptionGroup var connection: ConnectionFlags
     @Argument(help: "SERVER (default docker.io)")
     var server: String?
 
@@ -39,10 +34,9 @@ struct Login: ParsableCommand {
         guard let user, !user.isEmpty else { throw BoxError(.invalidArgument, "username is empty") }
         guard let pass, !pass.isEmpty else { throw BoxError(.invalidArgument, "password is empty") }
         let creds = Credentials(username: user, password: pass)
-        let options = CertDir.transportOptions(for: host, certDir: certDir, tlsVerify: tlsVerify)
-        let client = RegistryClient(endpoint: Endpoint(host: host, options: options), credentials: creds)
+        let client = RegistryClient(endpoint: connection.endpoint(host: host), credentials: creds)
         try client.ping(scope: "")
-        try AuthStore(authfile: authfile).save(creds, for: host)
+        try AuthStore(authfile: connection.authfile).save(creds, for: host)
         Output.out("Login Succeeded\n")
     }
 

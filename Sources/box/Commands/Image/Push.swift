@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import BoxCore
 import BoxOCI
+import BoxRegistry
 
 /// `box push`: upload an image to a registry.
 struct Push: ParsableCommand {
@@ -20,7 +21,7 @@ struct Push: ParsableCommand {
     func run() throws {
         let store = try Context().images()
         let record = try store.resolve(image)
-        let dest = try RegistryFlags.reference(destination ?? image)
+        let dest = try RegistryFlags.reference(destination ?? image, config: try RegistriesConfig.load())
         if destination == nil && !record.names.contains(dest.description) {
             throw BoxError(.invalidArgument, "push \(image): an image ID has no repository to push to: name a destination")
         }

@@ -7,22 +7,31 @@ import BoxImage
 import BoxOCI
 import BoxRegistry
 
-/// The flags every command that talks to a registry shares (Podman's names).
-struct RegistryFlags: ParsableArguments {
+/// How to reach a registry and where credentials are kept (Podman's flags), for `login` and the rest.
+struct ConnectionFlags: ParsableArguments {
     @Option(name: .customLong("tls-verify"), help: "Require HTTPS and verify certificates (default true; localhost registries may use plain HTTP)")
     var tlsVerify: Bool?
     @Option(name: .customLong("cert-dir"), help: "Use certificates at the path (*.crt, *.cert, *.key) to connect to the registry")
     var certDir: String?
     @Option(name: .customLong("authfile"), help: "Path of the authentication file (default: podman's auth.json, then ~/.docker/config.json)")
     var authfile: String?
+
+    /// The endpoint of one registry host, with its certificates.
+    func endpoint(host: String, insecure: Bool = false) -> Endpoint {
+        Endpoint(host: host, options: CertDir.transportOptions(for: host, certDir: certDir, tlsVerify: tlsVerify), insecure: insecure)
+    }
+}
+
+/// The flags every command that pulls or pushes shares: the connection, and `--creds`.
+struct RegistryFlags: ParsableArguments {
+    @OptionGroup var connection: ConnectionFlags
     @Option(name: .customLong("creds"), help: "Credentials (USERNAME[:PASSWORD]) to use for the registry")
     var creds: String?
 
     /// A client for one registry host, with its certificates and credentials.
     func client(host: String, repository: String?, insecure: Bool = false) throws(BoxError) -> RegistryClient {
-        let options = CertDir.transportOptions(for: host, certDir: certDir, tlsVerify: tlsVerify)
-        let endpoint = Endpoint(host: host, options: options, insecure: insecure)
-        return RegistryClient(endpoint: endpoint, credentials: try credentials(host: host, repository: repository))
+        RegistryClient(endpoint: connection.endpoint(host: host, insecure: insecure),
+                       credentials: try credentials(host: host, repository: repository))
     }
 
     /// `--creds`, else what the auth files hold for the registry.
@@ -32,12 +41,11 @@ struct RegistryFlags: ParsableArguments {
             guard let user = parts.first, !user.isEmpty else { throw BoxError(.invalidArgument, "--creds: user name is empty") }
             return Credentials(username: user, password: parts.count > 1 ? parts[1] : "")
         }
-        return try AuthStore(authfile: authfile).credentials(for: host, repository: repository)
+        return try AuthStore(authfile: connection.authfile).credentials(for: host, repository: repository)
     }
 
     /// Where to pull `ref` from: the mirrors registries.conf names, then the registry itself.
-    func sources(for ref: Reference) throws(BoxError) -> [PullSource] {
-        let config = try RegistriesConfig.load()
+    func sources(for ref: Reference, config: RegistriesConfig) throws(BoxError) -> [PullSource] {
         let endpoints = try config.endpoints(for: ref.domain, repository: ref.path, byDigest: ref.digest != nil)
         var out: [PullSource] = []
         for e in endpoints {
@@ -49,11 +57,11 @@ struct RegistryFlags: ParsableArguments {
 
     /// Parses an image name for pulling: a short name takes registries.conf's first unqualified-search
     /// registry when one is set, else Docker Hub.
-    static func reference(_ name: String) throws(BoxError) -> Reference {
+    static func reference(_ name: String, config: RegistriesConfig) throws(BoxError) -> Reference {
         let ref = try Reference(parsing: name)
         let first = name.split(separator: "/").first.map(String.init) ?? ""
         let explicit = name.contains("/") && (first.contains(".") || first.contains(":") || first == "localhost")
-        if !explicit, let domain = try RegistriesConfig.load().defaultDomain, domain != Reference.defaultDomain {
+        if !explicit, let domain = config.defaultDomain, domain != Reference.defaultDomain {
             return try Reference(parsing: "\(domain)/\(name)")
         }
         return ref
@@ -65,14 +73,15 @@ enum Puller {
     /// Pulls `name`, printing Docker's progress lines (or nothing when `quiet`); returns the image.
     static func pull(_ name: String, flags: RegistryFlags, platform: Platform?, quiet: Bool,
                      store: ImageStore, to fd: Int32 = 1, preface: String? = nil) throws(BoxError) -> PullResult {
-        let ref = try RegistryFlags.reference(name)
+        let config = try RegistriesConfig.load()
+        let ref = try RegistryFlags.reference(name, config: config)
         let last = name.split(separator: "/").last ?? ""
         // `box pull` notes the default tag; `run` says instead that the image was not found (after the manifest)
         if !quiet && preface == nil && !last.contains(":") && !last.contains("@") { Output.write(fd, "Using default tag: latest\n") }
         let what = ref.digest.map { $0.description } ?? ref.tag ?? "latest"
         let progress: PullProgressView? = quiet ? nil : PullProgressView(fd: fd, header: (preface ?? "") + "\(what): Pulling from \(ref.path)\n")
         var lastError: BoxError?
-        for source in try flags.sources(for: ref) {
+        for source in try flags.sources(for: ref, config: config) {
             do throws(BoxError) {
                 let result = try store.pull(ref, from: source, platform: platform ?? .host, strictPlatform: platform != nil,
                                             progress: progress)
