@@ -21,6 +21,12 @@ public struct ContainerStore: Sendable {
 
     public func dir(_ id: String) -> String { paths.container(id) }
     public func recordPath(_ id: String) -> String { paths.container(id) + "/container.json" }
+    /// The container's log file (`--log-driver json-file` or `k8s-file`); rotated files add `.1`, `.2`, ….
+    public func logPath(_ id: String) -> String { paths.container(id) + "/ctr.log" }
+    /// The monitor's attach socket, in the run root (gone after a reboot, as the monitor is).
+    public func attachSocketPath(_ id: String) -> String { paths.runContainer(id) + "/attach" }
+    /// The exit status a monitor leaves when it cannot update the record itself.
+    public func exitPath(_ id: String) -> String { paths.container(id) + "/exit" }
 
     /// Every container, reconciled with the processes that are really alive, newest first.
     public func list() throws(BoxError) -> [ContainerRecord] {
@@ -76,7 +82,7 @@ public struct ContainerStore: Sendable {
 
     /// A record whose process died unseen (a killed box, a reboot) is shown as exited.
     func reconcile(_ r: ContainerRecord) -> ContainerRecord {
-        guard r.state.status == .running, !ProcessInfo.isAlive(r.state.pid, startTime: r.state.pidStartTime) else { return r }
+        guard r.state.status != .created, r.state.status != .exited, !ProcessInfo.isAlive(r.state.pid, startTime: r.state.pidStartTime) else { return r }
         var c = r
         c.state.status = .exited
         c.state.exitCode = c.state.exitCode == 0 ? 137 : c.state.exitCode
@@ -118,8 +124,12 @@ public struct ContainerStore: Sendable {
     public func delete(_ id: String) throws(BoxError) {
         let name = (try? JSON.read(ContainerRecord.self, from: recordPath(id)))?.name
         try Tree.remove(paths.runContainer(id))
-        // the record goes first, so a half-removed container is never listed
-        unlink(recordPath(id))
+        // the record goes first, so a half-removed container is never listed; under the lock, so an `update`
+        // (a run recording its exit) either finished before or finds the record gone, and never writes it back
+        if let lock = try? FileLock(dir(id)) {
+            unlink(recordPath(id))
+            lock.unlock()
+        }
         try Tree.remove(dir(id))
         // the name last: it is free only when nothing of the old container is left
         if let name, nameOwner(name) == id { unlink(namePath(name)) }

@@ -29,7 +29,14 @@ struct PsRow: Encodable {
         Ports = ""
         switch r.state.status {
         case .created: Status = "Created"
-        case .running: Status = "Up " + Humanize.duration(Time.nowSeconds() - (r.state.startedAt.flatMap(Time.parse) ?? Time.nowSeconds()))
+        case .running, .paused:
+            Status = "Up " + Humanize.duration(Time.nowSeconds() - (r.state.startedAt.flatMap(Time.parse) ?? Time.nowSeconds()))
+            if r.state.status == .paused {
+                Status += " (Paused)"
+            } else if let h = r.state.health {
+                Status += h.status == "starting" ? " (health: starting)" : " (\(h.status))"
+            }
+        case .restarting: Status = "Restarting (\(r.state.exitCode)) " + Humanize.ago(r.state.finishedAt)
         case .exited: Status = "Exited (\(r.state.exitCode)) " + Humanize.ago(r.state.finishedAt)
         }
         State = r.state.status.rawValue
@@ -134,7 +141,9 @@ struct ContainerInspect: Encodable {
         Path = r.spec.process.args.first ?? ""
         Args = Array(r.spec.process.args.dropFirst())
         let s = r.state
-        self.State = StateInfo(Status: s.status.rawValue, Running: s.status == .running, Pid: s.pid, ExitCode: s.exitCode,
+        self.State = StateInfo(Status: s.status.rawValue, Running: s.status == .running || s.status == .paused,
+                      Paused: s.status == .paused, Restarting: s.status == .restarting, OOMKilled: s.oomKilled,
+                      Pid: s.pid, ExitCode: s.exitCode,
                       Error: s.error ?? "", StartedAt: s.startedAt ?? "0001-01-01T00:00:00Z",
                       FinishedAt: s.finishedAt ?? "0001-01-01T00:00:00Z")
         Image = r.imageID.description
