@@ -83,6 +83,7 @@ public struct Launcher: Sendable {
         cfg.stdout_fd = stdout
         cfg.stderr_fd = stderr
         cfg.death_signal = SIGKILL
+        cfg.console_fd = -1
 
         var pidfd: Int32 = -1, releaseFD: Int32 = -1, errorFD: Int32 = -1
         let pid = box_spawn(&cfg, &pidfd, &releaseFD, &errorFD)

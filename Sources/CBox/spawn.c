@@ -20,6 +20,8 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <grp.h>
 
@@ -323,6 +325,83 @@ static void __attribute__((noreturn)) exec_command(struct child *c) {
     fail(c->errfd, 127, ENOENT, "exec: \"", file, "\": executable file not found in $PATH");
 }
 
+/* The container's terminal: a pty of the container's own devpts (so `tty` names it inside), made the
+ * controlling terminal of a new session and the stdio of the command; its master goes to the parent. */
+static void setup_console(struct child *c) {
+    const struct box_spawn_config *cfg = c->cfg;
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) fail(c->errfd, 125, errno, "open /dev/pts/ptmx", NULL, NULL);
+    int unlock = 0;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(c->errfd, 125, errno, "unlock pty", NULL, NULL);
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) fail(c->errfd, 125, errno, "open pty peer", NULL, NULL);
+    if (cfg->tty_rows && cfg->tty_cols) {
+        struct winsize ws;
+        memset(&ws, 0, sizeof ws);
+        ws.ws_row = cfg->tty_rows;
+        ws.ws_col = cfg->tty_cols;
+        ioctl(slave, TIOCSWINSZ, &ws);
+    }
+    if (setsid() < 0) fail(c->errfd, 125, errno, "setsid", NULL, NULL);
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) fail(c->errfd, 125, errno, "set controlling terminal", NULL, NULL);
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(slave, fd) < 0) fail(c->errfd, 125, errno, "dup pty", NULL, NULL);
+    if (slave > 2) close(slave);
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &master, sizeof master);
+    if (sendmsg(cfg->console_fd, &msg, MSG_NOSIGNAL) < 0) fail(c->errfd, 125, errno, "send pty master", NULL, NULL);
+    close(master);
+    close(cfg->console_fd);
+}
+
+/* box's init, PID 1 of the container (`--init`): the command runs as its child; init forwards every signal
+ * to it, reaps every orphan, and exits with the command's code. It never execs, so it cannot be reached
+ * through /proc/1/exe: it is made non-dumpable first. */
+static void __attribute__((noreturn)) run_init(struct child *c) {
+    sigset_t all, old;
+    sigfillset(&all);
+    /* blocked before the fork, so a signal sent in between waits for sigwaitinfo instead of being lost */
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t child = fork();
+    if (child < 0) fail(c->errfd, 125, errno, "fork command under init", NULL, NULL);
+    if (child == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        exec_command(c);
+    }
+    /* the parent's EOF on the error pipe now comes from the command's exec */
+    close(c->errfd);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        int status;
+        pid_t p;
+        while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (p != child) continue;
+            if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+            _exit(128 + WTERMSIG(status));
+        }
+    }
+}
+
 static void __attribute__((noreturn)) child_main(struct child *c) {
     const struct box_spawn_config *cfg = c->cfg;
     int errfd = c->errfd;
@@ -384,12 +463,17 @@ static void __attribute__((noreturn)) child_main(struct child *c) {
     set_identity(c);
     if (cfg->cwd && chdir(cfg->cwd) < 0) fail(errfd, 125, errno, "chdir to ", cfg->cwd, NULL);
 
-    if (cfg->stdin_fd >= 0 && dup2(cfg->stdin_fd, 0) < 0) fail(errfd, 125, errno, "dup stdin", NULL, NULL);
-    if (cfg->stdout_fd >= 0 && dup2(cfg->stdout_fd, 1) < 0) fail(errfd, 125, errno, "dup stdout", NULL, NULL);
-    if (cfg->stderr_fd >= 0 && dup2(cfg->stderr_fd, 2) < 0) fail(errfd, 125, errno, "dup stderr", NULL, NULL);
+    if (cfg->console_fd >= 0) {
+        setup_console(c);
+    } else {
+        if (cfg->stdin_fd >= 0 && dup2(cfg->stdin_fd, 0) < 0) fail(errfd, 125, errno, "dup stdin", NULL, NULL);
+        if (cfg->stdout_fd >= 0 && dup2(cfg->stdout_fd, 1) < 0) fail(errfd, 125, errno, "dup stdout", NULL, NULL);
+        if (cfg->stderr_fd >= 0 && dup2(cfg->stderr_fd, 2) < 0) fail(errfd, 125, errno, "dup stderr", NULL, NULL);
+    }
     /* no fd of box's may reach the container: all above 2 close at exec (the error pipe included) */
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(errfd, 125, errno, "close_range", NULL, NULL);
 
+    if (cfg->init) run_init(c);
     exec_command(c);
 }
 

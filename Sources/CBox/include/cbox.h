@@ -60,6 +60,10 @@ struct box_spawn_config {
     int no_new_privs;
     int stdin_fd, stdout_fd, stderr_fd;  /* dup'd onto 0, 1, 2; -1 keeps the inherited one */
     int death_signal;           /* delivered to the child if the parent dies; 0 for none */
+    int console_fd;             /* -1, or a unix socket: the child opens a pty in its own devpts, makes it its
+                                   controlling terminal and stdio, and sends the master back over it */
+    uint16_t tty_rows, tty_cols; /* the pty's first window size (0: leave it) */
+    int init;                   /* run box's init as PID 1: it forwards signals to the command and reaps zombies */
 };
 
 /* The child's report when a step fails: the errno and the step's name. */
