@@ -24,14 +24,10 @@
 #include <termios.h>
 #include <unistd.h>
 #include <grp.h>
+#include "child.h"
 
 /* ---- tiny string helpers (no stdio in the child) ---- */
 
-static void sappend(char *buf, size_t cap, const char *s) {
-    size_t n = strlen(buf);
-    while (*s && n + 1 < cap) buf[n++] = *s++;
-    buf[n] = 0;
-}
 
 static void fd_path(char *buf, size_t cap, int fd) {
     char digits[16];
@@ -43,27 +39,6 @@ static void fd_path(char *buf, size_t cap, int fd) {
     sappend(buf, cap, digits + i);
 }
 
-/* Reports a failed step to the parent and exits. The step names the object, e.g. "mount proc on /proc". */
-static void __attribute__((noreturn)) fail(int errfd, int code, int err, const char *a, const char *b, const char *c) {
-    struct box_child_error e;
-    memset(&e, 0, sizeof e);
-    e.err = err;
-    e.exit_code = code;
-    sappend(e.step, sizeof e.step, a);
-    if (b) sappend(e.step, sizeof e.step, b);
-    if (c) sappend(e.step, sizeof e.step, c);
-    ssize_t unused = write(errfd, &e, sizeof e);
-    (void)unused;
-    _exit(code);
-}
-
-
-
-/* The child's view of its configuration plus its own fds. */
-struct child {
-    const struct box_spawn_config *cfg;
-    int syncfd, errfd;
-};
 
 /* ---- paths inside the root, resolved as the container would (symlinks stay inside) ---- */
 
@@ -261,111 +236,6 @@ static void loopback_up(struct child *c) {
     close(s);
 }
 
-static void set_capabilities(struct child *c) {
-    const struct box_spawn_config *cfg = c->cfg;
-    /* the bounding set first: dropping it needs CAP_SETPCAP, which setuid may take away */
-    for (int cap = 0; cap < 64; cap++) {
-        if (cfg->cap_bounding & (1ULL << cap)) continue;
-        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) continue;
-        if (cap_drop_bound((cap_value_t)cap) < 0) fail(c->errfd, 125, errno, "drop capability from bounding set", NULL, NULL);
-    }
-}
-
-static void set_identity(struct child *c) {
-    const struct box_spawn_config *cfg = c->cfg;
-    /* groups before the gid, the gid before the uid: each needs the privilege the next drops */
-    if (setgroups((size_t)cfg->n_groups, cfg->groups) < 0) fail(c->errfd, 125, errno, "setgroups", NULL, NULL);
-    if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0) fail(c->errfd, 125, errno, "setgid", NULL, NULL);
-    if (setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) fail(c->errfd, 125, errno, "setuid", NULL, NULL);
-    /* a non-root uid lost its permitted and effective sets in setresuid; root gets the default set */
-    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct data[2];
-    memset(data, 0, sizeof data);
-    if (cfg->uid == 0) {
-        data[0].effective = data[0].permitted = (uint32_t)(cfg->cap_effective & cfg->cap_bounding);
-        data[1].effective = data[1].permitted = (uint32_t)((cfg->cap_effective & cfg->cap_bounding) >> 32);
-    }
-    if (syscall(SYS_capset, &hdr, data) < 0) fail(c->errfd, 125, errno, "set capabilities", NULL, NULL);
-    if (cap_reset_ambient() < 0 && errno != EINVAL) fail(c->errfd, 125, errno, "clear ambient capabilities", NULL, NULL);
-    if (cfg->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(c->errfd, 125, errno, "set no_new_privs", NULL, NULL);
-}
-
-static void __attribute__((noreturn)) exec_command(struct child *c) {
-    const struct box_spawn_config *cfg = c->cfg;
-    const char *file = cfg->argv[0];
-    char *const *argv = (char *const *)cfg->argv;
-    char *const *envp = (char *const *)cfg->envp;
-    if (strchr(file, '/')) {
-        execve(file, argv, envp);
-        int e = errno;
-        if (e == ENOENT) fail(c->errfd, 127, e, "exec: \"", file, "\": stat: no such file or directory");
-        fail(c->errfd, 126, e, "exec: \"", file, "\"");
-    }
-    const char *p = cfg->path ? cfg->path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    int saw_eacces = 0, last = ENOENT;
-    while (1) {
-        const char *end = strchr(p, ':');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        char buf[4096];
-        if (len + strlen(file) + 2 < sizeof buf) {
-            memcpy(buf, p, len);
-            buf[len] = 0;
-            if (len == 0) strcpy(buf, ".");
-            sappend(buf, sizeof buf, "/");
-            sappend(buf, sizeof buf, file);
-            execve(buf, argv, envp);
-            if (errno == EACCES) saw_eacces = 1;
-            else if (errno != ENOENT && errno != ENOTDIR) last = errno;
-        }
-        if (!end) break;
-        p = end + 1;
-    }
-    if (saw_eacces) fail(c->errfd, 126, EACCES, "exec: \"", file, "\"");
-    if (last != ENOENT) fail(c->errfd, 126, last, "exec: \"", file, "\"");
-    fail(c->errfd, 127, ENOENT, "exec: \"", file, "\": executable file not found in $PATH");
-}
-
-/* The container's terminal: a pty of the container's own devpts (so `tty` names it inside), made the
- * controlling terminal of a new session and the stdio of the command; its master goes to the parent. */
-static void setup_console(struct child *c) {
-    const struct box_spawn_config *cfg = c->cfg;
-    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0) fail(c->errfd, 125, errno, "open /dev/pts/ptmx", NULL, NULL);
-    int unlock = 0;
-    if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(c->errfd, 125, errno, "unlock pty", NULL, NULL);
-    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (slave < 0) fail(c->errfd, 125, errno, "open pty peer", NULL, NULL);
-    if (cfg->tty_rows && cfg->tty_cols) {
-        struct winsize ws;
-        memset(&ws, 0, sizeof ws);
-        ws.ws_row = cfg->tty_rows;
-        ws.ws_col = cfg->tty_cols;
-        ioctl(slave, TIOCSWINSZ, &ws);
-    }
-    if (setsid() < 0) fail(c->errfd, 125, errno, "setsid", NULL, NULL);
-    if (ioctl(slave, TIOCSCTTY, 0) < 0) fail(c->errfd, 125, errno, "set controlling terminal", NULL, NULL);
-    for (int fd = 0; fd < 3; fd++)
-        if (dup2(slave, fd) < 0) fail(c->errfd, 125, errno, "dup pty", NULL, NULL);
-    if (slave > 2) close(slave);
-    char byte = 0;
-    struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &master, sizeof master);
-    if (sendmsg(cfg->console_fd, &msg, MSG_NOSIGNAL) < 0) fail(c->errfd, 125, errno, "send pty master", NULL, NULL);
-    close(master);
-    close(cfg->console_fd);
-}
 
 /* box's init, PID 1 of the container (`--init`): the command runs as its child; init forwards every signal
  * to it, reaps every orphan, and exits with the command's code. It never execs, so it cannot be reached

@@ -1,0 +1,42 @@
+/* Internal to CBox (not exported): the last steps of a container's process, which the start path
+ * (spawn.c) and exec (exec.c) share; defined in common.c. They run between clone and execve: system
+ * calls only, no allocation, no stdio. */
+#ifndef CBOX_CHILD_H
+#define CBOX_CHILD_H
+#include "cbox.h"
+#include <stddef.h>
+
+/* Library-internal names, prefixed so that a static link cannot meet another `fail`. */
+#define sappend box_child_sappend
+#define fail box_child_fail
+#define set_capabilities box_child_set_capabilities
+#define set_identity box_child_set_identity
+#define exec_command box_child_exec_command
+#define setup_console box_child_setup_console
+
+/* The child's view of its configuration plus its own fds. */
+struct child {
+    const struct box_spawn_config *cfg;
+    int syncfd, errfd;
+};
+
+/* Appends s to the NUL-terminated buf of cap bytes, truncating. */
+__attribute__((visibility("hidden"))) void sappend(char *buf, size_t cap, const char *s);
+
+/* Reports a failed step to the parent and exits. The step names the object, e.g. "mount proc on /proc". */
+__attribute__((visibility("hidden"), noreturn)) void fail(int errfd, int code, int err, const char *a, const char *b, const char *c);
+
+/* Drops from the bounding set what cfg->cap_bounding lacks (before set_identity: it needs CAP_SETPCAP). */
+__attribute__((visibility("hidden"))) void set_capabilities(struct child *c);
+
+/* Groups, gid, uid, then the effective and permitted sets (uid 0 only), ambient cleared, no_new_privs. */
+__attribute__((visibility("hidden"))) void set_identity(struct child *c);
+
+/* Opens a pty in the current devpts, makes it the controlling terminal of a new session and the stdio,
+ * and sends the master over cfg->console_fd. */
+__attribute__((visibility("hidden"))) void setup_console(struct child *c);
+
+/* execve of cfg->argv, with a $PATH search (cfg->path) for a name without '/'; reports 126 or 127. */
+__attribute__((visibility("hidden"), noreturn)) void exec_command(struct child *c);
+
+#endif
