@@ -16,7 +16,7 @@ struct Box: ParsableCommand {
             Run.self, Ps.self, Rm.self, Inspect.self,
             Load.self, Pull.self, Push.self, Login.self, Logout.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
             HistoryCommand.self,
-            Save.self, Import.self, Export.self,
+            Save.self, Import.self, Export.self, Logs.self,
             Version.self, Info.self,
         ])
 

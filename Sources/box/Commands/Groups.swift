@@ -12,7 +12,7 @@ struct ImageGroup: ParsableCommand {
 struct ContainerGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "container", abstract: "Manage containers",
-        subcommands: [Run.self, ContainerLs.self, Ps.self, Rm.self, Inspect.self,
+        subcommands: [Run.self, ContainerLs.self, Ps.self, Rm.self, Inspect.self, Logs.self,
                       Export.self])
 }
 

@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BoxCore
+import BoxTestSupport
+import CBox
+import Testing
+
+/// `box logs` on log files written with the C writer at known times (formats, tail, since/until, -t, rotated
+/// files, drivers), and on what real containers wrote (both streams, `-f` until the container ends).
+@Suite(.enabled(if: Host.canRun, "needs root, the built binary and the fixtures (make fixtures)"))
+struct LogsCommandTests {
+    let h = Harness.shared
+
+    /// 2025-06-01T12:00:00Z.
+    static let t0: Int64 = 1_748_779_200
+
+    func unique(_ tag: String) -> String { "\(tag)-\(UInt32.random(in: 0...UInt32.max))" }
+
+    /// A container that has run and exited, with an empty log; its ID.
+    func container(_ name: String) -> String {
+        h.box("run", "--name", name, "box-demo", "true")
+        let id = String(h.box("inspect", "-f", "{{.Id}}", name).stdout.prefix(64))
+        _ = unlink(dir(id) + "/ctr.log")
+        return id
+    }
+
+    func dir(_ id: String) -> String { h.root + "/containers/" + id }
+
+    /// Writes entries (stream, text, seconds after t0) with box's writer into the container's log.
+    func writeLog(_ id: String, file: String = "ctr.log", format: Int32 = Int32(BOX_LOG_JSON),
+                  _ entries: [(Int32, String, Int64)]) {
+        var log = box_log()
+        #expect(box_log_open(&log, dir(id) + "/" + file, format, 0, 1) == 0)
+        for (stream, text, at) in entries {
+            #expect(box_log_write_at(&log, stream, text, text.utf8.count, Self.t0 + at, 0) == 0)
+        }
+        box_log_close(&log)
+    }
+
+    /// Sets the record's log driver, as `--log-driver` would have.
+    func setDriver(_ id: String, _ driver: String) throws {
+        let path = dir(id) + "/container.json"
+        let json = String(decoding: try Files.read(path), as: UTF8.self)
+        #expect(json.contains(#""logDriver":"json-file""#))
+        try Files.write(path, Array(json.replacingOccurrences(#""logDriver":"json-file""#, #""logDriver":"\#(driver)""#).utf8))
+    }
+
+    static let sample: [(Int32, String, Int64)] = [
+        (1, "out1\n", 0), (2, "err1\n", 1), (1, "out2\npart", 2), (1, "ial\n", 3), (2, "err2\n", 4),
+    ]
+
+    @Test func printsEachStreamWhereItBelongs() {
+        let name = unique("logs")
+        defer { h.box("rm", "-f", name) }
+        let id = container(name)
+        writeLog(id, Self.sample)
+        let r = h.box("logs", name)
+        #expect(r.status == 0)
+        #expect(r.stdout == "out1\nout2\npartial\n")
+        #expect(r.stderr == "err1\nerr2\n")
+        #expect(h.box("container", "logs", String(id.prefix(12))).stdout == r.stdout)
+        // the partial entry and its continuation are one line
+        #expect(h.box("logs", "--tail", "2", name).stdout == "partial\n")
+        #expect(h.box("logs", "--tail", "2", name).stderr == "err2\n")
+        #expect(h.box("logs", "-n", "3", name).stdout == "out2\npartial\n")
+        #expect(h.box("logs", "--tail", "0", name).stdout == "")
+        #expect(h.box("logs", "--tail", "all", name).stdout == r.stdout)
+        #expect(h.box("logs", "--tail", "-1", name).stdout == r.stdout)
+        #expect(h.box("logs", "--tail=-1", name).stdout == r.stdout)
+    }
+
+    @Test func timestampsSinceAndUntil() {
+        let name = unique("logt")
+        defer { h.box("rm", "-f", name) }
+        let id = container(name)
+        writeLog(id, Self.sample)
+        let t = h.box("logs", "-t", "--tail", "3", name)
+        #expect(t.stdout == "2025-06-01T12:00:02.000000000Z out2\n2025-06-01T12:00:02.000000000Z partial\n")
+        #expect(t.stderr == "2025-06-01T12:00:04.000000000Z err2\n")
+        let window = h.box("logs", "--since", "2025-06-01T12:00:01Z", "--until", "2025-06-01T12:00:02.5Z", name)
+        #expect(window.stdout == "out2\npart")
+        #expect(window.stderr == "err1\n")
+        #expect(h.box("logs", "--since", String(Self.t0 + 3), name).stdout == "ial\n")
+        #expect(h.box("logs", "--since", "\(Self.t0 + 2).5", name).stdout == "ial\n")
+        #expect(h.box("logs", "--until", "2025-06-01T12:00:00Z", name).stdout == "out1\n")
+        // relative to now: all of it is older than a minute
+        #expect(h.box("logs", "--since", "1m", name).stdout == "")
+        #expect(h.box("logs", "--until", "1m", name).stdout == "out1\nout2\npartial\n")
+        #expect(h.box("logs", "--details", "--tail", "2", name).stdout == " partial\n")
+        let bad = h.box("logs", "--since", "yesterday", name)
+        #expect(bad.status == 125)
+        #expect(bad.stderr == "Error: invalid value for \"since\": failed to parse value as time or duration: \"yesterday\"\n")
+    }
+
+    @Test func rotatedFilesAreReadOldestFirst() {
+        let name = unique("logr")
+        defer { h.box("rm", "-f", name) }
+        let id = container(name)
+        writeLog(id, file: "ctr.log.2", [(1, "a\n", 0)])
+        writeLog(id, file: "ctr.log.1", [(1, "b\n", 1), (2, "c\n", 2)])
+        writeLog(id, [(1, "d\n", 3)])
+        #expect(h.box("logs", name).stdout == "a\nb\nd\n")
+        #expect(h.box("logs", "--tail", "3", name).stdout == "b\nd\n")
+        #expect(h.box("logs", "--tail", "3", name).stderr == "c\n")
+    }
+
+    @Test func k8sFileAndNoneDrivers() throws {
+        let name = unique("logk")
+        defer { h.box("rm", "-f", name) }
+        let id = container(name)
+        try setDriver(id, "k8s-file")
+        writeLog(id, format: Int32(BOX_LOG_K8S), Self.sample)
+        #expect(try Files.read(dir(id) + "/ctr.log").starts(with: Array("2025-06-01T12:00:00.000000000+00:00 stdout F out1\n".utf8)))
+        let r = h.box("logs", "-t", name)
+        #expect(r.stdout == "2025-06-01T12:00:00.000000000Z out1\n2025-06-01T12:00:02.000000000Z out2\n2025-06-01T12:00:02.000000000Z partial\n")
+        #expect(r.stderr.hasSuffix("err2\n"))
+
+        let other = unique("logn")
+        defer { h.box("rm", "-f", other) }
+        try setDriver(container(other), "none")
+        let none = h.box("logs", other)
+        #expect(none.status == 125)
+        #expect(none.stderr == "Error: configured logging driver does not support reading\n")
+    }
+
+    @Test func missingContainerAndArguments() {
+        let r = h.box("logs", "no-such-container-here")
+        #expect(r.status == 125)
+        #expect(r.stderr == "Error: no such container: no-such-container-here\n")
+        #expect(h.box("logs").stderr == "Error: \"box logs\" requires exactly 1 argument\n")
+        #expect(h.box("logs", "--tail", "x", "c").stderr.hasPrefix("Error: invalid value for \"tail\""))
+    }
+}
+
+extension String {
+    /// Literal replacement, for editing a record in a test.
+    fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
