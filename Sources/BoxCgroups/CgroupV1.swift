@@ -9,6 +9,9 @@ public struct CgroupV1: CgroupBackend {
     /// The controller directories in use (comounted ones, like `cpu,cpuacct`, once).
     public let controllers: [String]
 
+    /// Seconds a freeze may take before it is undone and reported (a task in an uninterruptible sleep holds it up).
+    public var freezeTimeout: Double = 5
+
     public var version: String { "v1" }
 
     /// The controllers box places containers in, when the host has them.
@@ -74,5 +77,22 @@ public struct CgroupV1: CgroupBackend {
             do { try removeCgroupDir(d) } catch { first = first ?? error }
         }
         if let first { throw first }
+    }
+
+    /// `freezer.state`: FROZEN, then read back until the kernel has frozen every task (it says FREEZING meanwhile).
+    public func freeze(_ path: String) throws(BoxError) {
+        let state = "\(root)/freezer/\(path)/freezer.state"
+        do {
+            try driveFreezer(state, "FROZEN", what: "freeze cgroup \(path)", timeout: freezeTimeout) { readControl(state) == "FROZEN" }
+        } catch {
+            // undo a half-done freeze, so no task stays frozen behind an error
+            if Files.exists(state) { try? writeControl(state, "THAWED") }
+            throw error
+        }
+    }
+
+    public func thaw(_ path: String) throws(BoxError) {
+        let state = "\(root)/freezer/\(path)/freezer.state"
+        try driveFreezer(state, "THAWED", what: "thaw cgroup \(path)", timeout: freezeTimeout) { readControl(state) == "THAWED" }
     }
 }

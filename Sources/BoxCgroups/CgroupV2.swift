@@ -8,6 +8,9 @@ import BoxCore
 public struct CgroupV2: CgroupBackend {
     public let root: String
 
+    /// Seconds a freeze may take before it is undone and reported (a task in an uninterruptible sleep holds it up).
+    public var freezeTimeout: Double = 5
+
     public var version: String { "v2" }
 
     public init(root: String) { self.root = root }
@@ -36,5 +39,31 @@ public struct CgroupV2: CgroupBackend {
 
     public func remove(_ path: String) throws(BoxError) {
         try removeCgroupDir("\(root)/\(path)")
+    }
+
+    /// `cgroup.freeze` 1, then wait for `frozen 1` in `cgroup.events`.
+    public func freeze(_ path: String) throws(BoxError) {
+        let dir = "\(root)/\(path)"
+        do {
+            try driveFreezer(dir + "/cgroup.freeze", "1", what: "freeze cgroup \(path)", timeout: freezeTimeout) { frozen(dir) == true }
+        } catch {
+            // undo a half-done freeze, so no task stays frozen behind an error
+            if Files.exists(dir + "/cgroup.freeze") { try? writeControl(dir + "/cgroup.freeze", "0") }
+            throw error
+        }
+    }
+
+    public func thaw(_ path: String) throws(BoxError) {
+        let dir = "\(root)/\(path)"
+        try driveFreezer(dir + "/cgroup.freeze", "0", what: "thaw cgroup \(path)", timeout: freezeTimeout) { frozen(dir) == false }
+    }
+
+    /// The `frozen` key of the cgroup's `cgroup.events`.
+    private func frozen(_ dir: String) -> Bool? {
+        guard let bytes = try? Files.read(dir + "/cgroup.events") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("frozen ") {
+            return line.dropFirst(7) == "1"
+        }
+        return nil
     }
 }

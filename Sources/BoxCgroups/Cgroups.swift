@@ -17,6 +17,10 @@ public protocol CgroupBackend: Sendable {
     func add(pid: Int32, to path: String) throws(BoxError)
     /// Removes the cgroup; it must hold no process.
     func remove(_ path: String) throws(BoxError)
+    /// Freezes every process of the cgroup (`pause`); returns once the kernel reports them all frozen.
+    func freeze(_ path: String) throws(BoxError)
+    /// Lets a frozen cgroup's processes run again (`unpause`).
+    func thaw(_ path: String) throws(BoxError)
 }
 
 /// Finding the host's cgroup setup.

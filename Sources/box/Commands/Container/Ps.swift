@@ -16,7 +16,7 @@ struct Ps: ParsableCommand {
 
     func run() throws {
         let store = try Context().containers()
-        let list = try store.list().filter { all || $0.state.status == .running }
+        let list = try store.list().filter { all || $0.state.status.isActive }
         if quiet {
             Output.out(list.map { (noTrunc ? $0.id : $0.shortID) + "\n" }.joined())
             return

@@ -3,9 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import BoxCore
-import BoxOS
 import BoxRuntime
-import CBox
 
 /// `box rm`: remove containers.
 struct Rm: ParsableCommand {
@@ -22,15 +20,19 @@ struct Rm: ParsableCommand {
         guard !containers.isEmpty else { throw BoxError(.invalidArgument, "\"box rm\" requires at least 1 argument") }
         let ctx = Context()
         let store = try ctx.containers()
+        let lifecycle = Lifecycle(store: store, cgroups: ctx.cgroups())
         var failure: BoxError?
         for ref in containers {
             do throws(BoxError) {
                 let r = try store.resolve(ref)
-                if r.state.status == .running {
+                if r.state.status.isActive {
                     guard force else {
-                        throw BoxError(.conflict, "cannot remove container \"\(ref)\": container is running: stop the container before removing or force remove")
+                        let why = r.state.status == .paused ? "container is paused and must be unpaused first"
+                            : "container is \(r.state.status.rawValue): stop the container before removing or force remove"
+                        throw BoxError(.conflict, "cannot remove container \"\(ref)\": \(why)")
                     }
-                    try kill(r)
+                    // the kill path of `box kill`: SIGKILL through a pidfd, then the exit recorded by the parent
+                    try lifecycle.killForRemoval(r)
                 }
                 try? ctx.cgroups().remove(r.settings.cgroupPath)
                 try store.delete(r.id)
@@ -44,15 +46,4 @@ struct Rm: ParsableCommand {
         if let failure { throw ContainerExit(code: failure.exitCode) }
     }
 
-    /// Kills a running container and waits until its process is gone.
-    private func kill(_ r: ContainerRecord) throws(BoxError) {
-        let fd = box_pidfd_open(r.state.pid)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        // the pidfd names the process we recorded only if its start time still matches
-        guard BoxOS.ProcessInfo.isAlive(r.state.pid, startTime: r.state.pidStartTime) else { return }
-        box_pidfd_send_signal(fd, SIGKILL)
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        _ = poll(&p, 1, 10_000)
-    }
 }

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BoxCore
+
+// The freezer (`pause`/`unpause`) and the process list (`top`), shared by both backends.
+
+extension CgroupBackend {
+    /// The pids in the cgroup (its `cgroup.procs`; on v1 the first controller directory that has one).
+    public func processes(_ path: String) -> [Int32] {
+        for d in directories(path) {
+            guard let bytes = try? Files.read(d + "/cgroup.procs") else { continue }
+            return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
+        }
+        return []
+    }
+}
+
+/// Writes `value` to `control` until `ready` says the kernel has reached the state, for at most `timeout` seconds.
+/// Writing again is harmless and, for v1's `FREEZING`, is how a freeze is pushed on.
+func driveFreezer(_ control: String, _ value: String, what: String, timeout: Double,
+                  ready: () -> Bool) throws(BoxError) {
+    guard Files.exists(control) else { throw BoxError(.notFound, "\(what): \(control) is missing: the freezer is not available") }
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    let start = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    var pause: UInt32 = 100
+    while true {
+        try writeControl(control, value)
+        if ready() { return }
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        if Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 - start >= timeout {
+            throw BoxError(.system, "\(what): timed out")
+        }
+        usleep(pause)
+        pause = min(pause * 2, 10_000)
+    }
+}
+
+/// The text of a small control file without its trailing newline, or "" when it cannot be read.
+func readControl(_ path: String) -> String {
+    guard let bytes = try? Files.read(path) else { return "" }
+    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+}
