@@ -56,7 +56,7 @@ private struct FollowState {
     /// any entry was read.
     mutating func pass(_ body: (LogEntry) throws(BoxError) -> Void) throws(BoxError) -> Bool {
         var got = false
-        for _ in 0..<8 {
+        for _ in 0..<16 {
             got = try drain(body) || got
             if done { return got }
             let now = OpenLog(reader.path)
@@ -72,18 +72,15 @@ private struct FollowState {
             // a new file: the old one may have had a last write between our read and the rename
             if file != nil { got = try drain(body) || got }
             if done { return got }
-            // files rotated out after ours (several rotations between two polls) are read whole first
-            for newer in newerRotatedFiles() {
-                open(newer, at: 0)
-                got = try drain(body) || got
-                if done { return got }
-            }
-            open(now, at: 0)
+            // files rotated out after ours (several rotations between two polls) come first, one at a time:
+            // the next round reads it and looks again, as `now` may itself have been rotated out meanwhile
+            open(newerRotatedFiles().first ?? now, at: 0)
         }
         return got
     }
 
-    /// The rotated files newer than the one being read, oldest first; none if it is not among them.
+    /// The rotated files newer than the one being read, oldest first; none if it is not among them (it is
+    /// still `path`, or was rotated away entirely).
     func newerRotatedFiles() -> [OpenLog] {
         guard let f = file else { return [] }
         let files = reader.rotatedFiles().compactMap { OpenLog($0) }

@@ -272,7 +272,7 @@ import Testing
 
     /// A writer on another thread appends (across rotations) while the reader follows; after the end is
     /// signalled the follower reads what is left and returns with every entry, in order.
-    @Test(arguments: [(LogFormat.json, 3), (.k8s, 1)])
+    @Test(arguments: [(LogFormat.json, 5), (.k8s, 1)])
     func followSeesAppendsAndRotation(format: LogFormat, maxFiles: Int) throws {
         try withDir { dir in
             let path = dir + "/ctr.log", done = dir + "/done"
@@ -285,7 +285,7 @@ import Testing
             let writer = try Worker {
                 for i in 0..<60 {
                     try? w.write(stream: Int32(1 + i % 2), Array("line \(i)\n".utf8))
-                    if i % 10 == 0 { usleep(20_000) }
+                    if i % 4 == 0 { usleep(10_000) }
                 }
                 try? w.write(stream: 1, Array("last".utf8))
                 _ = try? Files.write(done, [])
