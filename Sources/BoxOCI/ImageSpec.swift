@@ -122,8 +122,28 @@ public struct ContainerConfig: Codable, Hashable, Sendable {
     public var WorkingDir: String?
     public var Labels: [String: String]?
     public var StopSignal: String?
+    /// Docker's extension: the image's health check.
+    public var Healthcheck: Healthcheck?
 
     public init() {}
+}
+
+/// Docker's `Healthcheck` of an image config; durations in nanoseconds, 0 for the default.
+public struct Healthcheck: Codable, Hashable, Sendable {
+    /// `["NONE"]`, `["CMD", args…]` or `["CMD-SHELL", command]`.
+    public var Test: [String]?
+    public var Interval: Int64?
+    public var Timeout: Int64?
+    public var StartPeriod: Int64?
+    public var Retries: Int?
+
+    public init(Test: [String]?, Interval: Int64? = nil, Timeout: Int64? = nil, StartPeriod: Int64? = nil, Retries: Int? = nil) {
+        self.Test = Test
+        self.Interval = Interval
+        self.Timeout = Timeout
+        self.StartPeriod = StartPeriod
+        self.Retries = Retries
+    }
 }
 
 /// `{}`: the value type of Docker's set-like maps (`ExposedPorts`, `Volumes`).

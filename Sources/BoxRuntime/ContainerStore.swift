@@ -82,12 +82,15 @@ public struct ContainerStore: Sendable {
 
     /// A record whose process died unseen (a killed box, a reboot) is shown as exited.
     func reconcile(_ r: ContainerRecord) -> ContainerRecord {
+        // between two runs of a restart policy there is no process, only the monitor that waits
+        if r.state.status == .restarting && ProcessInfo.isAlive(r.state.monitorPid, startTime: r.state.monitorStartTime) { return r }
         guard r.state.status != .created, r.state.status != .exited, !ProcessInfo.isAlive(r.state.pid, startTime: r.state.pidStartTime) else { return r }
         var c = r
         c.state.status = .exited
         c.state.exitCode = c.state.exitCode == 0 ? 137 : c.state.exitCode
         c.state.finishedAt = c.state.finishedAt ?? Time.now()
         c.state.pid = 0
+        c.state.monitorPid = 0
         return c
     }
 

@@ -24,15 +24,22 @@ public enum Containers {
         for b in options.binds where !Files.exists(b.source) {
             throw BoxError(.notFound, "invalid mount config for type \"bind\": bind source path does not exist: \(b.source)")
         }
-        let settings = ContainerSettings(
+        var settings = ContainerSettings(
             labels: (config.config?.Labels ?? [:]).merging(options.labels) { $1 }, autoRemove: options.autoRemove,
             networkMode: options.network, binds: options.binds,
             tmpfs: Dictionary(options.tmpfs, uniquingKeysWith: { $1 }), readOnly: options.readOnly,
             interactive: options.interactive,
             entrypoint: options.entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.config?.Entrypoint,
             cmd: options.command.isEmpty ? (options.entrypoint == nil ? config.config?.Cmd : nil) : options.command,
-            user: userSpec, workingDir: spec.process.cwd, env: spec.process.env, stopSignal: config.config?.StopSignal,
+            user: userSpec, workingDir: spec.process.cwd, env: spec.process.env, stopSignal: options.stopSignal ?? config.config?.StopSignal,
             capAdd: options.capAdd, capDrop: options.capDrop, cgroupPath: cgroupPath, cgroupVersion: cgroups.version)
+        settings.tty = options.tty
+        settings.restartPolicy = options.restartPolicy
+        settings.logDriver = options.logDriver
+        settings.logOptions = options.logOptions
+        settings.stopTimeout = options.stopTimeout
+        settings.initProcess = options.initProcess
+        settings.healthcheck = try options.health.apply(to: config.config?.Healthcheck)
         var record = ContainerRecord(
             id: id, name: options.name ?? Names.random(), image: imageRef, imageID: image.id, created: Time.now(),
             spec: spec, lowerDirs: layers, settings: settings, state: .created)

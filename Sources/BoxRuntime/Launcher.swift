@@ -37,9 +37,25 @@ public struct Launcher: Sendable {
         try Files.write(dir + "/resolv.conf", Array(EtcFiles.resolvConf(network: r.settings.networkMode).utf8))
     }
 
-    /// Starts the container of `r` with the given stdio fds (-1 inherits box's own).
+    /// Starts the container of `r` with the stdio of `io` (fds of -1 inherit box's own).
+    /// `monitorPid` is recorded as the container's monitor (0: a foreground `box run` waits for it).
     /// On failure the child is gone, the cgroup removed, and the error says which step failed.
-    public func start(_ r: ContainerRecord, stdin: Int32, stdout: Int32 = -1, stderr: Int32 = -1) throws(BoxError) -> StartedProcess {
+    public func start(_ r: ContainerRecord, io: ContainerIO, monitorPid: Int32 = 0) throws(BoxError) -> StartedProcess {
+        let p = try spawn(r, stdin: io.childIn, stdout: io.childOut, stderr: io.childErr, console: io.consoleChild,
+                          size: io.size, monitorPid: monitorPid)
+        do throws(BoxError) {
+            try io.childStarted()
+        } catch {
+            box_pidfd_send_signal(p.pidfd, SIGKILL)
+            _ = reap(p)
+            try? cgroups.remove(r.settings.cgroupPath)
+            throw error
+        }
+        return p
+    }
+
+    private func spawn(_ r: ContainerRecord, stdin: Int32, stdout: Int32, stderr: Int32, console: Int32,
+                       size: (rows: UInt16, cols: UInt16), monitorPid: Int32) throws(BoxError) -> StartedProcess {
         try writeEtcFiles(r)
         let arena = CArena()
         let spec = r.spec
@@ -83,7 +99,10 @@ public struct Launcher: Sendable {
         cfg.stdout_fd = stdout
         cfg.stderr_fd = stderr
         cfg.death_signal = SIGKILL
-        cfg.console_fd = -1
+        cfg.console_fd = console
+        cfg.tty_rows = size.rows
+        cfg.tty_cols = size.cols
+        cfg.`init` = r.settings.initProcess ? 1 : 0
 
         var pidfd: Int32 = -1, releaseFD: Int32 = -1, errorFD: Int32 = -1
         let pid = box_spawn(&cfg, &pidfd, &releaseFD, &errorFD)
@@ -98,8 +117,21 @@ public struct Launcher: Sendable {
                 try cgroups.create(cgroupPath)
                 try cgroups.add(pid: pid, to: cgroupPath)
                 let startTime = ProcessInfo.startTime(pid) ?? 0
+                let monitorStart = monitorPid > 0 ? ProcessInfo.startTime(monitorPid) ?? 0 : 0
                 try store.update(r.id) { (c) throws(BoxError) in
-                    c.state = ContainerState(status: .running, pid: pid, pidStartTime: startTime, exitCode: 0, startedAt: Time.now())
+                    c.state.status = .running
+                    c.state.pid = pid
+                    c.state.pidStartTime = startTime
+                    c.state.exitCode = 0
+                    c.state.startedAt = Time.now()
+                    c.state.error = nil
+                    c.state.oomKilled = false
+                    c.state.manuallyStopped = false
+                    c.state.monitorPid = monitorPid
+                    c.state.monitorStartTime = monitorStart
+                    if c.settings.healthcheck != nil {
+                        c.state.health = HealthState(status: "starting", failingStreak: 0, log: c.state.health?.log ?? [])
+                    }
                 }
             } catch {
                 failure = error
@@ -151,6 +183,11 @@ public struct Launcher: Sendable {
             }
             if fds[0].revents != 0 { break }
         }
+        return reap(p)
+    }
+
+    /// Collects the exited container process; returns its exit code as a shell shows it (128+N for a signal).
+    public func reap(_ p: StartedProcess) -> Int32 {
         var status: Int32 = 0
         while waitpid(p.pid, &status, 0) < 0 && errno == EINTR {}
         close(p.pidfd)
@@ -160,21 +197,30 @@ public struct Launcher: Sendable {
     }
 
     /// Records the exit and releases what the run held: the cgroup, and with `--rm` the whole container.
-    public func finish(_ r: ContainerRecord, exitCode: Int32) throws(BoxError) {
+    /// `restarting` records it as waiting for a restart instead. Returns the record as saved, or nil when the
+    /// container is gone (removed meanwhile, or by `--rm`).
+    @discardableResult
+    public func finish(_ r: ContainerRecord, exitCode: Int32, restarting: Bool = false) throws(BoxError) -> ContainerRecord? {
+        // the OOM killer's count is read before the cgroup goes
+        let oom = OOM.kills(in: cgroups.directories(r.settings.cgroupPath)) > 0
         try? cgroups.remove(r.settings.cgroupPath)
-        if r.settings.autoRemove {
+        if r.settings.autoRemove && !restarting {
             try store.delete(r.id)
-            return
+            return nil
         }
         do {
-            try store.update(r.id) { (c) throws(BoxError) in
-                c.state.status = .exited
+            return try store.update(r.id) { (c) throws(BoxError) in
+                c.state.status = restarting ? .restarting : .exited
                 c.state.exitCode = exitCode
+                c.state.oomKilled = oom
                 c.state.finishedAt = Time.now()
                 c.state.pid = 0
+                if !restarting { c.state.monitorPid = 0 }
+                if c.state.health != nil { c.state.health?.status = "unhealthy" }
             }
         } catch where error.code == .notFound {
             // another command (`rm -f`) removed the container while it ran: nothing is left to record
+            return nil
         }
     }
 }

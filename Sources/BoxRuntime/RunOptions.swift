@@ -22,6 +22,18 @@ public struct RunOptions: Sendable {
     public var autoRemove = false
     public var capAdd: [String] = []
     public var capDrop: [String] = []
+    /// `-t`.
+    public var tty = false
+    public var restartPolicy = RestartPolicy.no
+    public var logDriver = "json-file"
+    public var logOptions: [String: String] = [:]
+    /// `--init`.
+    public var initProcess = false
+    /// `--stop-signal` and `--stop-timeout`.
+    public var stopSignal: String?
+    public var stopTimeout: Int?
+    /// `--health-*`: what replaces parts of the image's health check.
+    public var health = HealthFlags()
 
     public init() {}
 }

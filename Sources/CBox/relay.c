@@ -5,10 +5,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
@@ -91,6 +94,8 @@ int box_tty_set_size(int fd, uint16_t rows, uint16_t cols) {
     ws.ws_col = cols;
     return ioctl(fd, TIOCSWINSZ, &ws);
 }
+
+int box_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int box_recv_fd(int sock) {
     char byte;
@@ -350,4 +355,70 @@ int box_attach_client(int sock, int in_fd, int out_fd, int err_fd, int tty_fd, i
             }
         }
     }
+}
+
+/* ---- sockets and the monitor's start ---- */
+
+static int unix_at(const char *dir, const char *name, struct sockaddr_un *sa, int *dirfd) {
+    *dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0) return -1;
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    int n = snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/%s", *dirfd, name);
+    if (n < 0 || (size_t)n >= sizeof sa->sun_path) { close(*dirfd); errno = ENAMETOOLONG; return -1; }
+    return 0;
+}
+
+int box_unix_listen(const char *dir, const char *name) {
+    struct sockaddr_un sa;
+    int dirfd;
+    if (unix_at(dir, name, &sa, &dirfd) < 0) return -1;
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s >= 0) {
+        unlinkat(dirfd, name, 0);
+        if (bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(s, 8) < 0) { close(s); s = -1; }
+    }
+    int e = errno;
+    close(dirfd);
+    errno = e;
+    return s;
+}
+
+int box_unix_connect(const char *dir, const char *name) {
+    struct sockaddr_un sa;
+    int dirfd;
+    if (unix_at(dir, name, &sa, &dirfd) < 0) return -1;
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) { close(s); s = -1; }
+    int e = errno;
+    close(dirfd);
+    errno = e;
+    return s;
+}
+
+pid_t box_spawn_monitor(char *const argv[], int notify_fd, int client_fd) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_adddup2(&fa, 0, 1);
+    posix_spawn_file_actions_adddup2(&fa, 0, 2);
+    posix_spawn_file_actions_adddup2(&fa, notify_fd, 3);
+    if (client_fd >= 0) posix_spawn_file_actions_adddup2(&fa, client_fd, 4);
+    /* every other fd: closed, whether or not it was close-on-exec */
+    posix_spawn_file_actions_addclosefrom_np(&fa, client_fd >= 0 ? 5 : 4);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    extern char **environ;
+    pid_t pid;
+    int err = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (err != 0) { errno = err; return -1; }
+    return pid;
 }

@@ -251,8 +251,10 @@ static void __attribute__((noreturn)) run_init(struct child *c) {
         sigprocmask(SIG_SETMASK, &old, NULL);
         exec_command(c);
     }
-    /* the parent's EOF on the error pipe now comes from the command's exec */
-    close(c->errfd);
+    /* init never execs, so nothing of box's is closed for it: it keeps only stdio. The error pipe goes too:
+     * the parent's EOF on it now comes from the command's exec */
+    syscall(SYS_close_range, 3U, ~0U, 0);
+    prctl(PR_SET_NAME, "init", 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     for (;;) {
         siginfo_t si;

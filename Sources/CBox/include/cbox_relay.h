@@ -8,6 +8,7 @@
  * length, then the data. */
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum {
     /* monitor to client */
@@ -71,7 +72,19 @@ int box_frame_send(int fd, int type, const void *data, uint32_t len);
 int box_tty_get_size(int fd, uint16_t *rows, uint16_t *cols);
 int box_tty_set_size(int fd, uint16_t rows, uint16_t cols);
 
+/* pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not show. */
+int box_pipe_cloexec(int fds[2]);
+
 /* Receives one fd sent with SCM_RIGHTS; returns it, or -1 (errno 0 on EOF). */
 int box_recv_fd(int sock);
 
+/* A unix stream socket at dir/name, listening (non-blocking, close-on-exec); paths go through the directory's
+ * fd, so a long run root does not hit sun_path's 108 bytes. Returns the fd or -1. */
+int box_unix_listen(const char *dir, const char *name);
+/* Connects to the socket at dir/name; returns the fd or -1. */
+int box_unix_connect(const char *dir, const char *name);
+
+/* Starts the monitor: argv[0] is the binary to run, in a new session, with no signal blocked or ignored,
+ * stdio on /dev/null, notify_fd as fd 3 and client_fd (if >= 0) as fd 4, and no other fd. Returns the pid or -1. */
+pid_t box_spawn_monitor(char *const argv[], int notify_fd, int client_fd);
 #endif

@@ -65,6 +65,40 @@ struct ContainerInspect: Encodable {
         var Error: String
         var StartedAt: String
         var FinishedAt: String
+        var Health: HealthInfo?
+        /// The container's monitor (podman calls it `ConmonPid`); 0 in the foreground or when exited.
+        var MonitorPid: Int32
+    }
+
+    struct HealthInfo: Encodable {
+        struct Result: Encodable {
+            var Start: String
+            var End: String
+            var ExitCode: Int32
+            var Output: String
+        }
+
+        var Status: String
+        var FailingStreak: Int
+        var Log: [Result]
+    }
+
+    struct HealthcheckInfo: Encodable {
+        var Test: [String]
+        var Interval: Int64
+        var Timeout: Int64
+        var StartPeriod: Int64
+        var Retries: Int
+    }
+
+    struct RestartPolicyInfo: Encodable {
+        var Name: String
+        var MaximumRetryCount: Int
+    }
+
+    struct LogConfigInfo: Encodable {
+        var `Type`: String
+        var Config: [String: String]
     }
 
     struct ConfigInfo: Encodable {
@@ -85,6 +119,8 @@ struct ContainerInspect: Encodable {
         var Entrypoint: [String]?
         var Labels: [String: String]
         var StopSignal: String?
+        var StopTimeout: Int?
+        var Healthcheck: HealthcheckInfo?
     }
 
     struct HostConfigInfo: Encodable {
@@ -99,6 +135,9 @@ struct ContainerInspect: Encodable {
         var CgroupnsMode = "private"
         var IpcMode = "private"
         var PidMode = ""
+        var RestartPolicy: RestartPolicyInfo
+        var LogConfig: LogConfigInfo
+        var Init: Bool
     }
 
     struct MountInfo: Encodable {
@@ -123,9 +162,10 @@ struct ContainerInspect: Encodable {
     var Image: String
     var ResolvConfPath: String
     var HostnamePath: String
+    var LogPath: String
+    var RestartCount: Int
     var HostsPath: String
     var Name: String
-    var RestartCount = 0
     var Driver = "overlay"
     var Platform = "linux"
     var HostConfig: HostConfigInfo
@@ -145,7 +185,14 @@ struct ContainerInspect: Encodable {
                       Paused: s.status == .paused, Restarting: s.status == .restarting, OOMKilled: s.oomKilled,
                       Pid: s.pid, ExitCode: s.exitCode,
                       Error: s.error ?? "", StartedAt: s.startedAt ?? "0001-01-01T00:00:00Z",
-                      FinishedAt: s.finishedAt ?? "0001-01-01T00:00:00Z")
+                      FinishedAt: s.finishedAt ?? "0001-01-01T00:00:00Z",
+                      Health: s.health.map { h in
+                          HealthInfo(Status: h.status, FailingStreak: h.failingStreak,
+                                     Log: h.log.map { .init(Start: $0.start, End: $0.end, ExitCode: $0.exitCode, Output: $0.output) })
+                      },
+                      MonitorPid: s.monitorPid)
+        LogPath = r.settings.logDriver == "none" ? "" : paths.container(r.id) + "/ctr.log"
+        RestartCount = s.restartCount
         Image = r.imageID.description
         ResolvConfPath = run + "/resolv.conf"
         HostnamePath = run + "/hostname"
@@ -154,13 +201,19 @@ struct ContainerInspect: Encodable {
         let st = r.settings
         self.HostConfig = HostConfigInfo(Binds: st.binds.isEmpty ? nil : st.binds.map(\.spec), NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
                            CapAdd: st.capAdd.isEmpty ? nil : st.capAdd, CapDrop: st.capDrop.isEmpty ? nil : st.capDrop,
-                           ReadonlyRootfs: st.readOnly, Tmpfs: st.tmpfs.isEmpty ? nil : st.tmpfs)
+                           ReadonlyRootfs: st.readOnly, Tmpfs: st.tmpfs.isEmpty ? nil : st.tmpfs,
+                           RestartPolicy: RestartPolicyInfo(Name: st.restartPolicy.name, MaximumRetryCount: st.restartPolicy.maximumRetryCount),
+                           LogConfig: LogConfigInfo(Type: st.logDriver, Config: st.logOptions), Init: st.initProcess)
         self.GraphDriver = GraphDriverInfo(Data: ["LowerDir": r.lowerDirs.joined(separator: ":"), "UpperDir": dir + "/upper",
                                    "WorkDir": dir + "/work", "MergedDir": dir + "/rootfs"])
         Mounts = st.binds.map { MountInfo(Source: $0.source, Destination: $0.destination, Mode: $0.readOnly ? "ro" : "", RW: !$0.readOnly) }
         self.Config = ConfigInfo(Hostname: r.spec.hostname ?? r.shortID, User: st.user, AttachStdin: st.interactive,
                        OpenStdin: st.interactive, StdinOnce: st.interactive, Env: r.spec.process.env, Cmd: st.cmd,
                        Image: r.image, Volumes: nil, WorkingDir: st.workingDir, Entrypoint: st.entrypoint, Labels: st.labels,
-                       StopSignal: st.stopSignal)
+                       StopSignal: st.stopSignal, StopTimeout: st.stopTimeout,
+                       Healthcheck: st.healthcheck.map {
+                           HealthcheckInfo(Test: $0.test, Interval: $0.interval, Timeout: $0.timeout, StartPeriod: $0.startPeriod, Retries: $0.retries)
+                       })
+        self.Config.Tty = st.tty
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import BoxCore
+import BoxOS
 import BoxRuntime
 import CBox
 
@@ -47,6 +48,32 @@ struct CreateFlags: ParsableArguments {
     var pull = "missing"
     @Option(name: .customLong("platform"), help: "Pull the image for this platform (os/arch[/variant])")
     var platform: String?
+    @Flag(name: [.customShort("t"), .customLong("tty")], help: "Allocate a pseudo-TTY")
+    var tty = false
+    @Option(name: .customLong("restart"), help: "Restart policy: no, on-failure[:max-retries], always, unless-stopped")
+    var restart = "no"
+    @Option(name: .customLong("log-driver"), help: "Logging driver: json-file (default), k8s-file or none")
+    var logDriver = "json-file"
+    @Option(name: .customLong("log-opt"), help: "Log driver options (max-size=10m, max-file=3)")
+    var logOpt: [String] = []
+    @Flag(name: .customLong("init"), help: "Run an init inside the container that forwards signals and reaps processes")
+    var initProcess = false
+    @Option(name: .customLong("stop-signal"), help: "Signal to stop the container")
+    var stopSignal: String?
+    @Option(name: .customLong("stop-timeout"), help: "Timeout (in seconds) to stop a container")
+    var stopTimeout: Int?
+    @Option(name: .customLong("health-cmd"), help: "Command to run to check health")
+    var healthCmd: String?
+    @Option(name: .customLong("health-interval"), help: "Time between running the check (ms|s|m|h) (default 30s)")
+    var healthInterval: String?
+    @Option(name: .customLong("health-timeout"), help: "Maximum time to allow one check to run (ms|s|m|h) (default 30s)")
+    var healthTimeout: String?
+    @Option(name: .customLong("health-retries"), help: "Consecutive failures needed to report unhealthy")
+    var healthRetries: Int?
+    @Option(name: .customLong("health-start-period"), help: "Start period for the container to initialize before counting retries towards unstable (ms|s|m|h) (default 0s)")
+    var healthStartPeriod: String?
+    @Flag(name: .customLong("no-healthcheck"), help: "Disable any container-specified HEALTHCHECK")
+    var noHealthcheck = false
     @OptionGroup var registry: RegistryFlags
 
     /// The options as the runtime takes them; checks every value.
@@ -91,6 +118,19 @@ struct CreateFlags: ParsableArguments {
         }
         o.capAdd = capAdd
         o.capDrop = capDrop
+        o.tty = tty
+        o.restartPolicy = try RestartPolicy.parse(restart)
+        o.logOptions = try LogOptions.parse(driver: logDriver, options: logOpt)
+        o.logDriver = logDriver
+        o.initProcess = initProcess
+        o.stopSignal = stopSignal
+        o.stopTimeout = stopTimeout
+        o.health.cmd = healthCmd
+        o.health.interval = healthInterval
+        o.health.timeout = healthTimeout
+        o.health.retries = healthRetries
+        o.health.startPeriod = healthStartPeriod
+        o.health.none = noHealthcheck
         if !["missing", "always", "newer", "never"].contains(pull) {
             throw BoxError(.invalidArgument, "invalid pull policy \"\(pull)\": use missing, always, newer or never")
         }
@@ -105,19 +145,22 @@ struct CreateFlags: ParsableArguments {
     }
 }
 
-/// `box run [OPTIONS] IMAGE [COMMAND] [ARG…]`: create a container and run it in the foreground.
+/// `box run [OPTIONS] IMAGE [COMMAND] [ARG…]`: create a container and run it, in the foreground or detached.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create and run a new container from an image",
-        discussion: "Runs in the foreground; box forwards SIGINT, SIGTERM and SIGHUP and exits with the container's code.")
+        discussion: """
+            In the foreground, box forwards SIGINT, SIGTERM and SIGHUP and exits with the container's code. With -d, \
+            a monitor (box itself, one per container) keeps the container's logs and exit code, and exits with it.
+            """)
 
     @OptionGroup var flags: CreateFlags
     @Flag(name: .customLong("rm"), help: "Automatically remove the container when it exits")
     var rm = false
-    @Flag(name: [.customShort("t"), .customLong("tty")], help: "Allocate a pseudo-TTY (not available yet)")
-    var tty = false
-    @Flag(name: [.customShort("d"), .customLong("detach")], help: "Run container in background (not available yet)")
+    @Flag(name: [.customShort("d"), .customLong("detach")], help: "Run container in background and print container ID")
     var detach = false
+    @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container")
+    var detachKeys = AttachClient.defaultKeys
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]")
     var imageAndCommand: [String] = []
 
@@ -125,10 +168,12 @@ struct Run: ParsableCommand {
         guard let image = imageAndCommand.first else {
             throw BoxError(.invalidArgument, "\"box run\" requires at least 1 argument: box run [OPTIONS] IMAGE [COMMAND] [ARG...]")
         }
-        if tty { throw BoxError(.invalidArgument, "-t/--tty is not available yet") }
-        if detach { throw BoxError(.invalidArgument, "-d/--detach is not available yet") }
         var options = try flags.options(command: Array(imageAndCommand.dropFirst()))
         options.autoRemove = rm
+        let keys = try AttachClient.parseKeys(detachKeys)
+        if flags.tty && flags.interactive && !detach && !Terminal.isTTY(0) {
+            throw BoxError(.invalidArgument, "the input device is not a TTY")
+        }
         let ctx = Context()
         let images = try ctx.images()
         let store = try ctx.containers()
@@ -138,26 +183,33 @@ struct Run: ParsableCommand {
         }
         try Puller.ensure(image, policy: flags.pull, flags: flags.registry, platform: flags.platform, store: images)
         let record = try Containers.create(imageRef: image, options: options, images: images, store: store, cgroups: cgroups)
-        let launcher = Launcher(store: store, cgroups: cgroups)
         // from here on, a failure removes what was made: nothing is left behind
         let code: Int32
         do {
             if let cid = flags.cidfile { try Files.writeAtomic(cid, Array(record.id.utf8)) }
-            // signals that box forwards are read from a signalfd; the child unblocks them before exec
-            var sigs: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
-            let sfd = box_signalfd(&sigs, Int32(sigs.count))
-            let stdinFD = options.interactive ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC)
-            defer { if stdinFD >= 0 { close(stdinFD) } }
-            let started = try launcher.start(record, stdin: stdinFD)
-            code = launcher.wait(started, signalFD: sfd)
+            if detach {
+                _ = try Monitor.spawn(id: record.id, paths: ctx.paths, removeOnFailure: true)
+                Output.out(record.id + "\n")
+                return
+            }
+            // a tty, a restart policy or a health check needs a monitor, which this command attaches to;
+            // a plain foreground run is its container's parent itself, which is quicker
+            if flags.tty || options.restartPolicy.name != "no" || record.settings.healthcheck != nil {
+                code = try AttachClient.runAttached(record, paths: ctx.paths, stdin: flags.interactive, keys: keys)
+            } else {
+                // signals that box forwards are read from a signalfd; the child unblocks them before exec
+                var sigs: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+                let sfd = box_signalfd(&sigs, Int32(sigs.count))
+                code = try Monitor(store: store, cgroups: cgroups).runForeground(
+                    record, stdin: flags.interactive ? .fd(0) : .null, signalFD: sfd)
+            }
         } catch {
             // the issue's rule: a run that failed to start leaves no container, cgroup or file behind
-            try? launcher.cgroups.remove(record.settings.cgroupPath)
+            try? cgroups.remove(record.settings.cgroupPath)
             try? store.delete(record.id)
             if let cid = flags.cidfile { unlink(cid) }
             throw error
         }
-        try launcher.finish(record, exitCode: code)
         throw ContainerExit(code: code)
     }
 }
