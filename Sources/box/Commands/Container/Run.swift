@@ -123,6 +123,7 @@ struct CreateFlags: ParsableArguments {
         o.logOptions = try LogOptions.parse(driver: logDriver, options: logOpt)
         o.logDriver = logDriver
         o.initProcess = initProcess
+        if let s = stopSignal { _ = try Signals.parse(s) }
         o.stopSignal = stopSignal
         o.stopTimeout = stopTimeout
         o.health.cmd = healthCmd
