@@ -76,7 +76,7 @@ struct LifecycleTests {
     }
 
     /// Whether `run` takes `--stop-signal` yet.
-    static let hasStopSignal = Host.canRun && TestSupport.run([TestSupport.boxBinary, "run", "--help"]).stdout.contains("--stop-signal")
+    static let hasStopSignal = Host.canRun && TestSupport.run([TestSupport.boxBinary, "help", "run"]).stdout.contains("--stop-signal")
 
     /// The container's `--stop-signal` is what stop sends.
     @Test(.enabled(if: hasStopSignal, "run --stop-signal is not available yet"))
