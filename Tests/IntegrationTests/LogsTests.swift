@@ -133,6 +133,101 @@ struct LogsCommandTests {
     }
 }
 
+/// What the box under test does, found once.
+enum LogProbe {
+    /// Whether this box's `run` writes `ctr.log` (the tests below need it).
+    static let runWritesLogs: Bool = {
+        guard Host.canRun else { return false }
+        let h = Harness.shared
+        let name = "logprobe-\(UInt32.random(in: 0...UInt32.max))"
+        defer { h.box("rm", "-f", name) }
+        h.box("run", "--name", name, "box-demo", "echo", "probe")
+        let id = String(h.box("inspect", "-f", "{{.Id}}", name).stdout.prefix(64))
+        return Files.exists(h.root + "/containers/" + id + "/ctr.log")
+    }()
+
+    /// Whether this box has `run -d`.
+    static let runDetaches: Bool = {
+        guard runWritesLogs else { return false }
+        let h = Harness.shared
+        let name = "logprobe-d-\(UInt32.random(in: 0...UInt32.max))"
+        defer { h.box("rm", "-f", name) }
+        return h.box("run", "-d", "--name", name, "box-demo", "true").status == 0
+    }()
+}
+
+/// `box logs` on what containers really wrote: the foreground `run` and the monitor log their output.
+@Suite(.enabled(if: Host.canRun && LogProbe.runWritesLogs, "needs root, the fixtures, and a box whose run writes the container log"))
+struct LogsOfRealContainers {
+    let h = Harness.shared
+
+    func unique(_ tag: String) -> String { "\(tag)-\(UInt32.random(in: 0...UInt32.max))" }
+
+    @Test func bothStreamsOfARun() {
+        let name = unique("logo")
+        defer { h.box("rm", "-f", name) }
+        // the pauses order the two pipes' output in the log
+        let run = h.box("run", "--name", name, "box-demo", "sh", "-c", "echo out; sleep 0.1; echo err >&2; sleep 0.1; echo out2; printf 'no newline'")
+        #expect(run.stdout == "out\nout2\nno newline")
+        let r = h.box("logs", name)
+        #expect(r.status == 0)
+        #expect(r.stdout == "out\nout2\nno newline")
+        #expect(r.stderr == "err\n")
+        #expect(h.box("logs", "--tail", "1", name).stdout == "no newline")
+        let t = h.box("logs", "-t", "--tail", "2", name).stdout
+        #expect(t.hasSuffix("Z no newline") && t.split(separator: " ").first?.count == 30)
+        // every entry is after the container's start, and none is in the future
+        #expect(h.box("logs", "--since", "1m", name).stdout == r.stdout)
+        #expect(h.box("logs", "--until", "1m", name).stdout == "")
+    }
+
+    /// `-f` prints what is there, then what comes, and returns when the container ends.
+    @Test func followsARunningContainerUntilItEnds() {
+        let name = unique("logf")
+        defer { h.box("rm", "-f", name) }
+        let bin = TestSupport.boxBinary
+        let script = """
+        '\(bin)' --root '\(h.root)' run --name \(name) box-demo sh -c 'echo one; sleep 1.5; echo two; echo three >&2; sleep 0.5' >/dev/null 2>&1 & bg=$!
+        for i in $(seq 100); do
+          [ "$('\(bin)' --root '\(h.root)' inspect -f '{{.State.Status}}' \(name) 2>/dev/null)" = running ] && break; sleep 0.05
+        done
+        '\(bin)' --root '\(h.root)' logs -f \(name) 2>&1; echo "logs=$?"
+        '\(bin)' --root '\(h.root)' inspect -f '{{.State.Status}}' \(name)
+        wait $bg
+        """
+        let r = TestSupport.run(["/bin/sh", "-c", script])
+        #expect(r.stdout == "one\ntwo\nthree\nlogs=0\nexited\n")
+    }
+
+    /// The monitor of a detached container writes the log; `-f` returns when the container ends.
+    @Test(.enabled(if: LogProbe.runDetaches, "needs run -d")) func followsADetachedContainer() {
+        let name = unique("logd")
+        defer { h.box("rm", "-f", name) }
+        let d = h.box("run", "-d", "--name", name, "box-demo", "sh", "-c", "echo one; sleep 1; echo two >&2; echo three")
+        #expect(d.status == 0)
+        let r = h.box("logs", "-f", name)
+        #expect(r.status == 0)
+        #expect(r.stdout == "one\nthree\n")
+        #expect(r.stderr == "two\n")
+        #expect(h.box("inspect", "-f", "{{.State.Status}}", name).stdout == "exited\n")
+    }
+
+    /// `-f --tail 0` shows only what comes after it started.
+    @Test func followWithTailZero() {
+        let name = unique("logz")
+        defer { h.box("rm", "-f", name) }
+        let bin = TestSupport.boxBinary
+        let script = """
+        '\(bin)' --root '\(h.root)' run --name \(name) box-demo sh -c 'echo early; sleep 1.5; echo late' >/dev/null 2>&1 & bg=$!
+        for i in $(seq 100); do
+          [ "$('\(bin)' --root '\(h.root)' logs \(name) 2>/dev/null)" = early ] && break; sleep 0.05
+        done
+        '\(bin)' --root '\(h.root)' logs -f --tail 0 \(name); wait $bg
+        """
+        #expect(TestSupport.run(["/bin/sh", "-c", script]).stdout == "late\n")
+    }
+}
+
 extension String {
     /// Literal replacement, for editing a record in a test.
     fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
