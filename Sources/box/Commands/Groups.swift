@@ -12,7 +12,7 @@ struct ImageGroup: ParsableCommand {
 struct ContainerGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "container", abstract: "Manage containers",
-        subcommands: [Run.self, ContainerLs.self, Ps.self, Rm.self, Inspect.self, Logs.self,
+        subcommands: [Run.self, Exec.self, ContainerLs.self, Ps.self, Rm.self, Inspect.self, Logs.self,
                       Stop.self, Restart.self, Kill.self, Wait.self, Rename.self, Top.self, Pause.self, Unpause.self, ContainerPrune.self,
                       Export.self, CreateCommand.self, Start.self, Attach.self])
 }
