@@ -308,4 +308,33 @@ struct LifecycleTests {
         for _ in 0..<100 where kill(runPid, 0) == 0 { usleep(20_000) }
         #expect(inspect("{{.State.Status}} {{.State.ExitCode}}", c) == "exited 137\n")
     }
+
+    /// Whether `pid` is a live process (not gone, not a zombie).
+    func alive(_ pid: Int32) -> Bool {
+        guard pid > 0, let stat = try? Files.read("/proc/\(pid)/stat"),
+              let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count else { return false }
+        return stat[close + 2] != UInt8(ascii: "Z")
+    }
+
+    /// A detached container's parent is its monitor: stop returns once the monitor has recorded the exit and
+    /// ended, and neither stop nor kill lets a restart policy bring the container back.
+    @Test func detachedContainersStopKillAndWait() throws {
+        let s = name("det-stop"), k = name("det-kill"), w = name("det-wait")
+        defer { for n in [s, k, w] { h.box("rm", "-f", n) } }
+        try #require(h.box("run", "-d", "--restart", "always", "--name", s, "box-demo", "sleep", "30").status == 0)
+        try #require(h.box("run", "-d", "--restart", "unless-stopped", "--name", k, "box-demo", "sleep", "30").status == 0)
+        try #require(h.box("run", "-d", "--name", w, "box-demo", "sh", "-c", "sleep 1; exit 7").status == 0)
+        let monitor = Int32(inspect("{{.State.MonitorPid}}", s).split(separator: "\n").first ?? "") ?? 0
+        #expect(alive(monitor))
+        #expect(h.box("stop", "-t", "1", s).stdout == "\(s)\n")
+        #expect(!alive(monitor))
+        #expect(inspect("{{.State.Status}} {{.State.ExitCode}}", s) == "exited 137\n")
+        #expect(h.box("kill", k).stdout == "\(k)\n")
+        #expect(inspect("{{.State.Status}} {{.State.ExitCode}}", k) == "exited 137\n")
+        #expect(h.box("wait", w).stdout == "7\n")
+        usleep(1_500_000)
+        // still down: the restart policies saw manuallyStopped
+        #expect(inspect("{{.State.Status}} {{.RestartCount}}", s) == "exited 0\n")
+        #expect(inspect("{{.State.Status}} {{.RestartCount}}", k) == "exited 0\n")
+    }
 }
