@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench/monitor.sh: detached containers. `run -d --init` of a shell container then `stop`, with box and
+# with podman, side by side in one run; and the resident memory of box's per-container monitor next to
+# podman's conmon. Run as root from anywhere; needs `make build fixtures`.
+#
+# Prints a Markdown section and replaces the "## Detached" section of bench/RESULTS.md, keeping the rest.
+# Knobs: BOX=path/to/box, RUNS (default 20).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BOX=${BOX:-$REPO/.build-static/release/box}
+RUNS=${RUNS:-20}
+RESULTS=$REPO/bench/RESULTS.md
+log() { printf 'bench: %s\n' "$*" >&2; }
+[ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
+[ -x "$BOX" ] || { log "missing $BOX (run: make build)"; exit 1; }
+
+WORK=$(mktemp -d /tmp/box-bench-monitor.XXXXXX)
+B=("$BOX" --root "$WORK/box" --runroot "$WORK/box-run")
+P=(podman --root "$WORK/podman" --runroot "$WORK/podman-run" --tmpdir "$WORK/podman-tmp" --cgroup-manager cgroupfs --events-backend none)
+PFLAGS=(--network none --cgroups disabled --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
+cleanup() {
+	set +e
+	"${B[@]}" rm -f $("${B[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
+	command -v podman >/dev/null && "${P[@]}" rm -af -t 0 >/dev/null 2>&1
+	grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# Private memory (not shared with other processes) and RSS of a pid, in KiB.
+mem() { awk '/^Rss:/ {r=$2} /^Private_(Clean|Dirty):/ {p+=$2} END {print r, p}' "/proc/$1/smaps_rollup"; }
+
+"${B[@]}" load -i "$REPO/Fixtures/out/box-demo.oci.tar" >/dev/null
+# tool, then the command line of `run -d` (its stdout is the ID)
+cycle() {
+	local tool=$1; shift
+	local run_ms=() stop_ms=()
+	for i in $(seq "$RUNS"); do
+		t0=$(now_ms); id=$("$@" run -d --init "${EXTRA[@]}" box-demo sh -c 'sleep 60'); t1=$(now_ms)
+		"$@" stop "$id" >/dev/null; t2=$(now_ms)
+		"$@" rm "$id" >/dev/null
+		run_ms+=($((t1 - t0))); stop_ms+=($((t2 - t1)))
+	done
+	echo "$tool $(printf '%s\n' "${run_ms[@]}" | median) $(printf '%s\n' "${stop_ms[@]}" | median)"
+}
+EXTRA=()
+rows=("$(cycle box "${B[@]}")")
+id=$("${B[@]}" run -d --init box-demo sh -c 'sleep 60')
+mon=$("${B[@]}" inspect -f '{{.State.MonitorPid}}' "$id")
+read -r box_rss box_priv < <(mem "$mon")
+podman_note="podman not installed"
+conmon_rss="" conmon_priv=""
+if command -v podman >/dev/null; then
+	if "${P[@]}" load -q -i "$REPO/Fixtures/out/box-demo.docker.tar" >/dev/null 2>&1; then
+		EXTRA=("${PFLAGS[@]}")
+		if out=$(cycle podman "${P[@]}" 2>&1); then
+			rows+=("$out")
+			pid=$("${P[@]}" run -d "${PFLAGS[@]}" box-demo sh -c 'sleep 60')
+			cpid=$("${P[@]}" inspect -f '{{.State.ConmonPid}}' "$pid")
+			read -r conmon_rss conmon_priv < <(mem "$cpid")
+			podman_note="$(podman --version)"
+		else
+			podman_note="podman failed: $(echo "$out" | tail -1)"
+		fi
+	else
+		podman_note="podman could not load the image"
+	fi
+fi
+
+SECTION=$(
+	echo "## Detached: \`run -d --init\` of a shell container, then \`stop\` ($RUNS runs, medians)"
+	echo
+	echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r); $("$BOX" version 2>/dev/null | head -1); $podman_note."
+	echo
+	echo "| tool | run -d (ms) | stop (ms) |"
+	echo "|---|---|---|"
+	for r in "${rows[@]}"; do set -- $r; echo "| $1 | $2 | $3 |"; done
+	echo
+	echo "| process | RSS (KiB) | private (KiB) |"
+	echo "|---|---|---|"
+	echo "| box monitor | $box_rss | $box_priv |"
+	[ -n "$conmon_rss" ] && echo "| podman's conmon | $conmon_rss | $conmon_priv |"
+	echo
+	echo "RSS counts the pages of box's static binary that the monitor has touched, which the page cache shares"
+	echo "with every other box process; \"private\" is what the monitor alone costs. The aim is at most 2 MiB."
+)
+echo "$SECTION"
+if [ -f "$RESULTS" ]; then
+	awk '/^## Detached([: ]|$)/ { skip = 1; next } /^## / { skip = 0 } !skip' "$RESULTS" >"$RESULTS.tmp"
+else
+	printf '# box benchmark results\n' >"$RESULTS.tmp"
+fi
+printf '\n%s\n' "$SECTION" >>"$RESULTS.tmp"
+mv "$RESULTS.tmp" "$RESULTS"
