@@ -138,6 +138,22 @@ struct DetachTests {
         #expect(first.stdout.hasSuffix("\n") && !first.stdout.hasPrefix("sh "))
     }
 
+    /// A container the OOM killer ends shows `OOMKilled` and 137 (the limit is set by hand until `--memory` exists).
+    @Test func anOOMKillIsRecorded() throws {
+        let name = unique("oom")
+        defer { h.box("rm", "-f", name) }
+        let r = h.box("run", "-d", "--name", name, "box-demo", "sh", "-c", "sleep 1; exec sort /dev/zero")
+        #expect(r.status == 0)
+        let id = r.stdout.trimmingSuffix("\n")
+        let v1 = "/sys/fs/cgroup/memory/box/\(id)/memory.limit_in_bytes"
+        let v2 = "/sys/fs/cgroup/box/\(id)/memory.max"
+        let file = Files.exists(v1) ? v1 : v2
+        try #require(Files.exists(file), "no memory controller for the container's cgroup")
+        try Files.write(file, Array("33554432".utf8))
+        #expect(eventually(15) { state(name) == "exited" })
+        #expect(state(name, "{{.State.OOMKilled}} {{.State.ExitCode}}") == "true 137")
+    }
+
     /// A monitor killed with SIGKILL takes its container with it; the next command sees it exited.
     @Test func aKilledMonitorIsReconciled() {
         let name = unique("k")
