@@ -7,7 +7,7 @@ import CBox
 import Testing
 
 /// `box logs` on log files written with the C writer at known times (formats, tail, since/until, -t, rotated
-/// files, drivers), and on what real containers wrote (both streams, `-f` until the container ends).
+/// files, drivers); `LogsOfRealContainers` below reads what containers wrote.
 @Suite(.enabled(if: Host.canRun, "needs root, the built binary and the fixtures (make fixtures)"))
 struct LogsCommandTests {
     let h = Harness.shared
@@ -18,8 +18,8 @@ struct LogsCommandTests {
     func unique(_ tag: String) -> String { "\(tag)-\(UInt32.random(in: 0...UInt32.max))" }
 
     /// A container that has run and exited, with an empty log; its ID.
-    func container(_ name: String) -> String {
-        h.box("run", "--name", name, "box-demo", "true")
+    func container(_ name: String, flags: [String] = []) -> String {
+        _ = h.box(["run"] + flags + ["--name", name, "box-demo", "true"])
         let id = String(h.box("inspect", "-f", "{{.Id}}", name).stdout.prefix(64))
         _ = unlink(dir(id) + "/ctr.log")
         return id
@@ -36,14 +36,6 @@ struct LogsCommandTests {
             #expect(box_log_write_at(&log, stream, text, text.utf8.count, Self.t0 + at, 0) == 0)
         }
         box_log_close(&log)
-    }
-
-    /// Sets the record's log driver, as `--log-driver` would have.
-    func setDriver(_ id: String, _ driver: String) throws {
-        let path = dir(id) + "/container.json"
-        let json = String(decoding: try Files.read(path), as: UTF8.self)
-        #expect(json.contains(#""logDriver":"json-file""#))
-        try Files.write(path, Array(json.replacingOccurrences(#""logDriver":"json-file""#, #""logDriver":"\#(driver)""#).utf8))
     }
 
     static let sample: [(Int32, String, Int64)] = [
@@ -108,8 +100,7 @@ struct LogsCommandTests {
     @Test func k8sFileAndNoneDrivers() throws {
         let name = unique("logk")
         defer { h.box("rm", "-f", name) }
-        let id = container(name)
-        try setDriver(id, "k8s-file")
+        let id = container(name, flags: ["--log-driver", "k8s-file"])
         writeLog(id, format: Int32(BOX_LOG_K8S), Self.sample)
         #expect(try Files.read(dir(id) + "/ctr.log").starts(with: Array("2025-06-01T12:00:00.000000000+00:00 stdout F out1\n".utf8)))
         let r = h.box("logs", "-t", name)
@@ -118,7 +109,8 @@ struct LogsCommandTests {
 
         let other = unique("logn")
         defer { h.box("rm", "-f", other) }
-        try setDriver(container(other), "none")
+        _ = container(other, flags: ["--log-driver", "none"])
+        #expect(!Files.exists(dir(other) + "/ctr.log"))
         let none = h.box("logs", other)
         #expect(none.status == 125)
         #expect(none.stderr == "Error: configured logging driver does not support reading\n")
@@ -133,31 +125,8 @@ struct LogsCommandTests {
     }
 }
 
-/// What the box under test does, found once.
-enum LogProbe {
-    /// Whether this box's `run` writes `ctr.log` (the tests below need it).
-    static let runWritesLogs: Bool = {
-        guard Host.canRun else { return false }
-        let h = Harness.shared
-        let name = "logprobe-\(UInt32.random(in: 0...UInt32.max))"
-        defer { h.box("rm", "-f", name) }
-        h.box("run", "--name", name, "box-demo", "echo", "probe")
-        let id = String(h.box("inspect", "-f", "{{.Id}}", name).stdout.prefix(64))
-        return Files.exists(h.root + "/containers/" + id + "/ctr.log")
-    }()
-
-    /// Whether this box has `run -d`.
-    static let runDetaches: Bool = {
-        guard runWritesLogs else { return false }
-        let h = Harness.shared
-        let name = "logprobe-d-\(UInt32.random(in: 0...UInt32.max))"
-        defer { h.box("rm", "-f", name) }
-        return h.box("run", "-d", "--name", name, "box-demo", "true").status == 0
-    }()
-}
-
 /// `box logs` on what containers really wrote: the foreground `run` and the monitor log their output.
-@Suite(.enabled(if: Host.canRun && LogProbe.runWritesLogs, "needs root, the fixtures, and a box whose run writes the container log"))
+@Suite(.enabled(if: Host.canRun, "needs root, the built binary and the fixtures (make fixtures)"))
 struct LogsOfRealContainers {
     let h = Harness.shared
 
@@ -200,7 +169,7 @@ struct LogsOfRealContainers {
     }
 
     /// The monitor of a detached container writes the log; `-f` returns when the container ends.
-    @Test(.enabled(if: LogProbe.runDetaches, "needs run -d")) func followsADetachedContainer() {
+    @Test func followsADetachedContainer() {
         let name = unique("logd")
         defer { h.box("rm", "-f", name) }
         let d = h.box("run", "-d", "--name", name, "box-demo", "sh", "-c", "echo one; sleep 1; echo two >&2; echo three")
@@ -210,6 +179,27 @@ struct LogsOfRealContainers {
         #expect(r.stdout == "one\nthree\n")
         #expect(r.stderr == "two\n")
         #expect(h.box("inspect", "-f", "{{.State.Status}}", name).stdout == "exited\n")
+    }
+
+    /// `--log-opt max-size` and `max-file`: the writer rotates, the reader reads the files oldest first.
+    @Test(arguments: [("k8s-file", "3"), ("json-file", "1")])
+    func rotatedOutput(driver: String, maxFile: String) {
+        let name = unique("logrot")
+        defer { h.box("rm", "-f", name) }
+        let run = h.box("run", "--log-driver", driver, "--log-opt", "max-size=1k", "--log-opt", "max-file=\(maxFile)",
+                        "--name", name, "box-demo", "seq", "1", "500")
+        #expect(run.status == 0)
+        let dir = h.root + "/containers/" + String(h.box("inspect", "-f", "{{.Id}}", name).stdout.prefix(64)) + "/ctr.log"
+        #expect(Files.exists(dir + ".1") == (maxFile == "3"))
+        #expect(Files.exists(dir + ".2") == (maxFile == "3"))
+        #expect(!Files.exists(dir + ".3"))
+        for f in [dir, dir + ".1", dir + ".2"] where Files.exists(f) { #expect(((try? Files.read(f))?.count ?? 0) <= 1024) }
+        // what is kept is the end of the output, every line once, in order
+        let lines = h.box("logs", name).stdout.split(separator: "\n").compactMap { Int($0) }
+        #expect(lines.last == 500)
+        #expect(lines.count > 10 && lines.count < 500)
+        #expect(lines == Array((501 - lines.count)...500))
+        #expect(h.box("logs", "--tail", "2", name).stdout == "499\n500\n")
     }
 
     /// `-f --tail 0` shows only what comes after it started.
@@ -225,12 +215,5 @@ struct LogsOfRealContainers {
         '\(bin)' --root '\(h.root)' logs -f --tail 0 \(name); wait $bg
         """
         #expect(TestSupport.run(["/bin/sh", "-c", script]).stdout == "late\n")
-    }
-}
-
-extension String {
-    /// Literal replacement, for editing a record in a test.
-    fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
