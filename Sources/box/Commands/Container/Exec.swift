@@ -10,6 +10,7 @@ import CBox
 /// `box exec [OPTIONS] CONTAINER COMMAND [ARG…]`: run a command in a running container.
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Execute a command in a running container",
         discussion: """
         The command joins all of the container's namespaces and its cgroup, with the container's environment, \
