@@ -239,6 +239,12 @@ public enum ContainerFiles {
         let root = open("/proc/\(pid)/root", BOX_O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard root >= 0 else { return nil }
         defer { close(root) }
+        return read(root: root, path, limit: limit)
+    }
+
+    /// The bytes of the regular file `path` under the directory `root`, taken as `/`; nil if it is missing, not a
+    /// regular file, larger than `limit`, or reached only by leaving `root`.
+    public static func read(root: Int32, _ path: String, limit: Int = 4 << 20) -> [UInt8]? {
         // non-blocking: a FIFO planted at the path must not hang box
         let fd = box_open_in_root(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { return nil }

@@ -14,7 +14,8 @@ struct ExecTests {
     /// `sleep 60` (so PID 1 is `sleep`), and waits until the marker is there.
     func startContainer(_ prefix: String, flags: [String] = []) -> String {
         let name = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
-        h.box(["run", "-d", "--name", name] + flags + ["box-demo", "sh", "-c", "echo from-init > /tmp/marker; exec sleep 60"])
+        let run = h.box(["run", "-d", "--name", name] + flags + ["box-demo", "sh", "-c", "echo from-init > /tmp/marker; exec sleep 60"])
+        #expect(run.status == 0, "run -d: \(run.stderr)")
         // the status is running from the clone on; the marker says the script itself has run
         for _ in 0..<100 {
             if h.box("exec", name, "test", "-f", "/tmp/marker").status == 0 { break }
