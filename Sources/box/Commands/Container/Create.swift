@@ -42,7 +42,7 @@ struct CreateCommand: ParsableCommand {
 
 /// `box start [-a] [-i] CONTAINER…`: start created or exited containers under a monitor.
 struct Start: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start one or more stopped containers")
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more stopped containers")
 
     @Flag(name: [.customShort("a"), .customLong("attach")], help: "Attach STDOUT/STDERR and forward signals")
     var attach = false
@@ -90,6 +90,7 @@ struct Start: ParsableCommand {
 /// `box attach CONTAINER`: connect this terminal to a running container's stdio.
 struct Attach: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "attach",
         abstract: "Attach local standard input, output, and error streams to a running container")
 
     @Flag(name: .customLong("no-stdin"), help: "Do not attach STDIN")

@@ -149,6 +149,7 @@ struct CreateFlags: ParsableArguments {
 /// `box run [OPTIONS] IMAGE [COMMAND] [ARG…]`: create a container and run it, in the foreground or detached.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Create and run a new container from an image",
         discussion: """
             In the foreground, box forwards SIGINT, SIGTERM and SIGHUP and exits with the container's code. With -d, \
