@@ -31,7 +31,9 @@ public struct HealthFlags: Sendable {
         }
         func duration(_ flag: String, _ s: String?, _ image: Int64?, _ fallback: Int64) throws(BoxError) -> Int64 {
             if let s {
-                let ns = try GoDuration.parse(s)
+                guard let ns = Time.parseDuration(s) else {
+                    throw BoxError(.invalidArgument, "invalid duration \"\(s)\" for \(flag): use a number and a unit, like 30s or 1m30s")
+                }
                 if ns < 0 { throw BoxError(.invalidArgument, "\(flag) cannot be negative") }
                 if ns != 0 && ns < 1_000_000 { throw BoxError(.invalidArgument, "\(flag) must be at least 1ms") }
                 if ns != 0 { return ns }
@@ -46,28 +48,5 @@ public struct HealthFlags: Sendable {
             timeout: try duration("--health-timeout", timeout, image?.Timeout, Self.defaultTimeout),
             startPeriod: try duration("--health-start-period", startPeriod, image?.StartPeriod, 0),
             retries: retries.flatMap { $0 > 0 ? $0 : nil } ?? image?.Retries.flatMap { $0 > 0 ? $0 : nil } ?? Self.defaultRetries)
-    }
-}
-
-/// Go's duration syntax (`300ms`, `1.5s`, `2h45m`), as Docker's flags take it; the result in nanoseconds.
-public enum GoDuration {
-    public static func parse(_ s: String) throws(BoxError) -> Int64 {
-        let bad = BoxError(.invalidArgument, "invalid duration \"\(s)\": use a number and a unit, like 30s or 1m30s")
-        if s == "0" { return 0 }
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
-        var rest = Substring(s)
-        var total = 0.0
-        guard !rest.isEmpty else { throw bad }
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { throw bad }
-            rest = rest.dropFirst(number.count)
-            // the longest unit that matches: "ms" before "m"
-            guard let unit = units.filter({ rest.hasPrefix($0.0) }).max(by: { $0.0.count < $1.0.count }) else { throw bad }
-            rest = rest.dropFirst(unit.0.count)
-            total += value * unit.1
-        }
-        guard total < 9.2e18 else { throw bad }
-        return Int64(total)
     }
 }

@@ -10,11 +10,7 @@ extension Monitor {
     /// no output is missed. Returns the monitor's pid.
     public static func spawn(id: String, paths: BoxPaths, client: Int32 = -1, removeOnFailure: Bool,
                              ttySize: (rows: UInt16, cols: UInt16) = (0, 0)) throws(BoxError) -> Int32 {
-        var exe = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &exe, exe.count - 1)
-        guard n > 0 else { throw BoxError.sys("find box's own binary", "/proc/self/exe", errno: errno) }
-        var args = [String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self),
-                    "--root", paths.root, "--runroot", paths.runRoot, "container-monitor", id]
+        var args = [try selfExe(), "--root", paths.root, "--runroot", paths.runRoot, "container-monitor", id]
         if client >= 0 { args.append("--attached") }
         if removeOnFailure { args.append("--remove-on-failure") }
         if ttySize.rows > 0 { args += ["--tty-size", "\(ttySize.rows)x\(ttySize.cols)"] }
@@ -51,6 +47,23 @@ extension Monitor {
         case 127: throw BoxError(.commandNotFound, message)
         default: throw BoxError(.system, message)
         }
+    }
+
+    /// The path of box's own binary.
+    static func selfExe() throws(BoxError) -> String {
+        var exe = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &exe, exe.count - 1)
+        guard n > 0 else { throw BoxError.sys("find box's own binary", "/proc/self/exe", errno: errno) }
+        return String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Starts `box healthcheck run ID` in the background, detached like a monitor; returns its pid or -1.
+    static func spawnHealthCheck(id: String, paths: BoxPaths) -> Int32 {
+        guard let exe = try? selfExe() else { return -1 }
+        let args = [exe, "--root", paths.root, "--runroot", paths.runRoot, "healthcheck", "run", id]
+        let cargs = args.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        return cargs.withUnsafeBufferPointer { box_spawn_monitor($0.baseAddress, -1, -1) }
     }
 
     /// Connects to the attach socket of a running container.

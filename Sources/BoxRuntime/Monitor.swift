@@ -103,7 +103,14 @@ public struct Monitor {
                 client = -1
             }
             log?.attach(to: &relay)
-            while box_relay_run(&relay) == BOX_RELAY_TIMER {}
+            var checker: Int32 = 0
+            if let hc = try? store.resolve(id).settings.healthcheck { relay.timer_ms = Int32(clamping: max(hc.interval / 1_000_000, 1)) }
+            while box_relay_run(&relay) == BOX_RELAY_TIMER {
+                // one check at a time; each enforces its own timeout
+                var status: Int32 = 0
+                if checker > 0 && waitpid(checker, &status, WNOHANG) == 0 { continue }
+                checker = Self.spawnHealthCheck(id: id, paths: store.paths)
+            }
             let code = launcher.reap(p)
             io.close()
             guard let current = try? store.resolve(id) else {

@@ -407,10 +407,10 @@ pid_t box_spawn_monitor(char *const argv[], int notify_fd, int client_fd) {
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
     posix_spawn_file_actions_adddup2(&fa, 0, 1);
     posix_spawn_file_actions_adddup2(&fa, 0, 2);
-    posix_spawn_file_actions_adddup2(&fa, notify_fd, 3);
+    if (notify_fd >= 0) posix_spawn_file_actions_adddup2(&fa, notify_fd, 3);
     if (client_fd >= 0) posix_spawn_file_actions_adddup2(&fa, client_fd, 4);
     /* every other fd: closed, whether or not it was close-on-exec */
-    posix_spawn_file_actions_addclosefrom_np(&fa, client_fd >= 0 ? 5 : 4);
+    posix_spawn_file_actions_addclosefrom_np(&fa, client_fd >= 0 ? 5 : notify_fd >= 0 ? 4 : 3);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);

@@ -13,7 +13,7 @@ struct Box: ParsableCommand {
         abstract: "A daemonless container tool: run containers from OCI and Docker images.",
         discussion: "Global options, before the command: --root DIR (state, default /var/lib/box), --runroot DIR (runtime state, default /run/box).",
         subcommands: [
-            Run.self, CreateCommand.self, Start.self, Attach.self, Ps.self, Rm.self, Inspect.self, ContainerMonitorCommand.self,
+            Run.self, CreateCommand.self, Start.self, Attach.self, Ps.self, Rm.self, Inspect.self, ContainerMonitorCommand.self, HealthcheckGroup.self,
             Stop.self, Restart.self, Kill.self, Wait.self, Rename.self, Top.self, Pause.self, Unpause.self,
             Load.self, Pull.self, Push.self, Login.self, Logout.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
             HistoryCommand.self, Exec.self,

@@ -85,6 +85,6 @@ int box_unix_listen(const char *dir, const char *name);
 int box_unix_connect(const char *dir, const char *name);
 
 /* Starts the monitor: argv[0] is the binary to run, in a new session, with no signal blocked or ignored,
- * stdio on /dev/null, notify_fd as fd 3 and client_fd (if >= 0) as fd 4, and no other fd. Returns the pid or -1. */
+ * stdio on /dev/null, notify_fd (if >= 0) as fd 3 and client_fd (if >= 0) as fd 4, and no other fd. Returns the pid or -1. */
 pid_t box_spawn_monitor(char *const argv[], int notify_fd, int client_fd);
 #endif
