@@ -24,14 +24,17 @@ cleanup() {
 	"${B[@]}" rm -f $("${B[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
 	command -v podman >/dev/null && "${P[@]}" rm -af -t 0 >/dev/null 2>&1
 	grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	rm -rf "$WORK"
+	rm -rf "$WORK" 2>/dev/null || { sleep 1; rm -rf "$WORK"; }
 }
 trap cleanup EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-# Private memory (not shared with other processes) and RSS of a pid, in KiB.
-mem() { awk '/^Rss:/ {r=$2} /^Private_(Clean|Dirty):/ {p+=$2} END {print r, p}' "/proc/$1/smaps_rollup"; }
+# RSS, PSS and private dirty memory (what no other process shares and the kernel cannot drop) of a pid, in KiB.
+mem() { awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} /^Private_Dirty:/ {d=$2} END {print r, p, d}' "/proc/$1/smaps_rollup"; }
+# The same, averaged over the pids given.
+mem_avg() { for p in "$@"; do mem "$p"; done | awk '{r+=$1; p+=$2; d+=$3} END {printf "%d %d %d\n", r/NR, p/NR, d/NR}'; }
+MONITORS=${MONITORS:-10}
 
 "${B[@]}" load -i "$REPO/Fixtures/out/box-demo.oci.tar" >/dev/null
 # tool, then the command line of `run -d` (its stdout is the ID)
@@ -48,19 +51,25 @@ cycle() {
 }
 EXTRA=()
 rows=("$(cycle box "${B[@]}")")
-id=$("${B[@]}" run -d --init box-demo sh -c 'sleep 60')
-mon=$("${B[@]}" inspect -f '{{.State.MonitorPid}}' "$id")
-read -r box_rss box_priv < <(mem "$mon")
+mons=()
+for i in $(seq "$MONITORS"); do
+	id=$("${B[@]}" run -d box-demo sleep 600)
+	mons+=("$("${B[@]}" inspect -f '{{.State.MonitorPid}}' "$id")")
+done
+read -r box_rss box_pss box_dirty < <(mem_avg "${mons[@]}")
 podman_note="podman not installed"
-conmon_rss="" conmon_priv=""
+conmon_rss="" conmon_pss="" conmon_dirty=""
 if command -v podman >/dev/null; then
 	if "${P[@]}" load -q -i "$REPO/Fixtures/out/box-demo.docker.tar" >/dev/null 2>&1; then
 		EXTRA=("${PFLAGS[@]}")
 		if out=$(cycle podman "${P[@]}" 2>&1); then
 			rows+=("$out")
-			pid=$("${P[@]}" run -d "${PFLAGS[@]}" box-demo sh -c 'sleep 60')
-			cpid=$("${P[@]}" inspect -f '{{.State.ConmonPid}}' "$pid")
-			read -r conmon_rss conmon_priv < <(mem "$cpid")
+			cpids=()
+			for i in $(seq "$MONITORS"); do
+				pid=$("${P[@]}" run -d "${PFLAGS[@]}" box-demo sleep 600)
+				cpids+=("$("${P[@]}" inspect -f '{{.State.ConmonPid}}' "$pid")")
+			done
+			read -r conmon_rss conmon_pss conmon_dirty < <(mem_avg "${cpids[@]}")
 			podman_note="$(podman --version)"
 		else
 			podman_note="podman failed: $(echo "$out" | tail -1)"
@@ -79,13 +88,16 @@ SECTION=$(
 	echo "|---|---|---|"
 	for r in "${rows[@]}"; do set -- $r; echo "| $1 | $2 | $3 |"; done
 	echo
-	echo "| process | RSS (KiB) | private (KiB) |"
-	echo "|---|---|---|"
-	echo "| box monitor | $box_rss | $box_priv |"
-	[ -n "$conmon_rss" ] && echo "| podman's conmon | $conmon_rss | $conmon_priv |"
+	echo "Memory of one monitor, averaged over $MONITORS detached containers running at once (KiB):"
 	echo
-	echo "RSS counts the pages of box's static binary that the monitor has touched, which the page cache shares"
-	echo "with every other box process; \"private\" is what the monitor alone costs. The aim is at most 2 MiB."
+	echo "| process | RSS | PSS | private dirty |"
+	echo "|---|---|---|---|"
+	echo "| box monitor | $box_rss | $box_pss | $box_dirty |"
+	[ -n "$conmon_rss" ] && echo "| podman's conmon | $conmon_rss | $conmon_pss | $conmon_dirty |"
+	echo
+	echo "RSS counts the pages of the binary a process has touched, shared through the page cache with every"
+	echo "process that runs the same binary; PSS divides those among the sharers; private dirty is what one"
+	echo "monitor alone costs and the kernel cannot drop. The issue's aim: at most 2 MiB resident."
 )
 echo "$SECTION"
 if [ -f "$RESULTS" ]; then
