@@ -10,12 +10,7 @@ public final class LogFile {
 
     /// Opens the log of `r` for appending; nil with `--log-driver none`.
     public init?(_ r: ContainerRecord, store: ContainerStore) throws(BoxError) {
-        let format: Int32
-        switch r.settings.logDriver {
-        case "json-file": format = Int32(BOX_LOG_JSON)
-        case "k8s-file": format = Int32(BOX_LOG_K8S)
-        default: return nil
-        }
+        guard let format = Self.format(r.settings.logDriver) else { return nil }
         let opts = r.settings.logOptions
         let maxSize = try opts["max-size"].map { (s) throws(BoxError) in try LogOptions.size(s) } ?? 0
         let maxFiles = Int32(opts["max-file"].flatMap { Int($0) } ?? 1)
@@ -25,6 +20,15 @@ public final class LogFile {
             let e = errno
             log.deallocate()
             throw BoxError.sys("open log", path, errno: e)
+        }
+    }
+
+    /// The C writer's format for a log driver; nil for `none`.
+    static func format(_ driver: String) -> Int32? {
+        switch driver {
+        case "json-file": Int32(BOX_LOG_JSON)
+        case "k8s-file": Int32(BOX_LOG_K8S)
+        default: nil
         }
     }
 

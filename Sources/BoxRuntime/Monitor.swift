@@ -58,30 +58,60 @@ public struct Monitor {
         public init() {}
     }
 
-    /// The monitor's life; returns its exit status.
-    public func run(id: String, options: Options) -> Int32 {
+    /// What the monitor's C loop hands back when it re-executes box after the container exited.
+    public struct Resume: Sendable {
+        public var exitCode: Int32
+        public var listenFD: Int32
+        public var signalFD: Int32
+        public var clients: [Int32]
+        public var backoff: UInt32
+
+        public init(exitCode: Int32, listenFD: Int32, signalFD: Int32, clients: [Int32], backoff: UInt32) {
+            self.exitCode = exitCode
+            self.listenFD = listenFD
+            self.signalFD = signalFD
+            self.clients = clients
+            self.backoff = backoff
+        }
+    }
+
+    /// The monitor's life; returns its exit status. Each time the container runs, the long wait is handed to
+    /// the C loop of `CBox/monitor.c` (box re-executed), which comes back here with `resume` when it exits.
+    public func run(id: String, options: Options, resume: Resume? = nil) -> Int32 {
         var notify = options.notifyFD
-        let runDir = store.paths.runContainer(id)
-        try? Files.mkdirAll(runDir, mode: 0o700)
-        let listenFD = box_unix_listen(runDir, "attach")
+        let listenFD: Int32
+        let signalFD: Int32
+        var clients: [Int32]
+        var backoff: UInt32 = resume?.backoff ?? 100_000
+        if let resume {
+            (listenFD, signalFD, clients) = (resume.listenFD, resume.signalFD, resume.clients)
+        } else {
+            let runDir = store.paths.runContainer(id)
+            try? Files.mkdirAll(runDir, mode: 0o700)
+            listenFD = box_unix_listen(runDir, "attach")
+            var sigs: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+            signalFD = box_signalfd(&sigs, Int32(sigs.count))
+            clients = options.clientFD >= 0 ? [options.clientFD] : []
+        }
         defer { if listenFD >= 0 { close(listenFD); unlink(store.attachSocketPath(id)) } }
-        var sigs: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
-        let signalFD = box_signalfd(&sigs, Int32(sigs.count))
-        var client = options.clientFD
-        var backoff: UInt32 = 100_000
+        var exited = resume?.exitCode
         while true {
-            let startedAt = Time.nowSeconds()
+            if let code = exited {
+                guard afterExit(id, code: code, clients: clients, backoff: &backoff) else { return 0 }
+                clients = []
+                exited = nil
+            }
             let io: ContainerIO
-            let log: LogFile?
             let p: StartedProcess
+            let r: ContainerRecord
             do throws(BoxError) {
-                let r = try store.resolve(id)
+                r = try store.resolve(id)
                 io = try ContainerIO(tty: r.settings.tty, stdin: r.settings.interactive ? .pipe : .null)
                 io.size = options.ttySize
-                log = try LogFile(r, store: store)
                 p = try launcher.start(r, io: io, monitorPid: getpid())
             } catch {
                 failStart(id, error, notify: notify, remove: options.removeOnFailure)
+                Self.finishClients(clients, error.exitCode)
                 return error.exitCode
             }
             if notify >= 0 {
@@ -89,45 +119,94 @@ public struct Monitor {
                 close(notify)
                 notify = -1
             }
-            var relay = box_relay()
-            box_relay_init(&relay)
-            relay.pidfd = p.pidfd
-            relay.out_fd = io.outRead
-            relay.err_fd = io.errRead
-            relay.in_fd = io.inWrite
-            relay.master_fd = io.master
-            relay.signal_fd = signalFD
-            relay.listen_fd = listenFD
-            if client >= 0 {
-                box_relay_add_client(&relay, client)
-                client = -1
-            }
-            log?.attach(to: &relay)
-            var checker: Int32 = 0
-            if let hc = try? store.resolve(id).settings.healthcheck { relay.timer_ms = Int32(clamping: max(hc.interval / 1_000_000, 1)) }
-            while box_relay_run(&relay) == BOX_RELAY_TIMER {
-                // one check at a time; each enforces its own timeout
-                var status: Int32 = 0
-                if checker > 0 && waitpid(checker, &status, WNOHANG) == 0 { continue }
-                checker = Self.spawnHealthCheck(id: id, paths: store.paths)
-            }
-            let code = launcher.reap(p)
-            io.close()
-            guard let current = try? store.resolve(id) else {
-                // removed while it ran (`rm -f`): nothing is left to record
-                box_relay_finish(&relay, code)
-                return 0
-            }
-            let restart = Self.shouldRestart(current, exitCode: code)
-            let saved = try? launcher.finish(current, exitCode: code, restarting: restart)
-            box_relay_finish(&relay, code)
-            guard restart, saved != nil else { return 0 }
-            // Docker's backoff: 100 ms doubling to a minute, back to 100 ms after a run of 10 s or more
-            if Time.nowSeconds() - startedAt >= 10 { backoff = 100_000 }
-            if !waitForRestart(id, microseconds: backoff) { return 0 }
-            backoff = min(backoff * 2, 60_000_000)
-            _ = try? store.update(id) { (c) throws(BoxError) in c.state.restartCount += 1 }
+            // returns only when box cannot be re-executed: then this process waits itself
+            execLoop(r, p, io, signalFD: signalFD, listenFD: listenFD, clients: clients, backoff: backoff)
+            (exited, clients) = relayInProcess(r, p, io, signalFD: signalFD, listenFD: listenFD, clients: clients)
         }
+    }
+
+    /// Records an exit, sends it to the attached clients and, when the policy says so, waits out the backoff;
+    /// whether to start the container again.
+    private func afterExit(_ id: String, code: Int32, clients: [Int32], backoff: inout UInt32) -> Bool {
+        guard let current = try? store.resolve(id) else {
+            // removed while it ran (`rm -f`): nothing is left to record
+            Self.finishClients(clients, code)
+            return false
+        }
+        let restart = Self.shouldRestart(current, exitCode: code)
+        let saved = try? launcher.finish(current, exitCode: code, restarting: restart)
+        Self.finishClients(clients, code)
+        guard restart, saved != nil else { return false }
+        // Docker's backoff: 100 ms doubling to a minute, back to 100 ms after a run of 10 s or more
+        let startedAt = current.state.startedAt.flatMap(Time.parse) ?? 0
+        if Time.nowSeconds() - startedAt >= 10 { backoff = 100_000 }
+        if !waitForRestart(id, microseconds: backoff) { return false }
+        backoff = min(backoff * 2, 60_000_000)
+        _ = try? store.update(id) { (c) throws(BoxError) in c.state.restartCount += 1 }
+        return true
+    }
+
+    /// Sends the exit code to attached clients and closes them.
+    static func finishClients(_ fds: [Int32], _ code: Int32) {
+        guard !fds.isEmpty else { return }
+        var relay = box_relay()
+        box_relay_init(&relay)
+        for fd in fds { box_relay_add_client(&relay, fd) }
+        box_relay_finish(&relay, code)
+    }
+
+    /// Re-executes box as the C loop (`container-monitor-loop`), handing it the container and every fd it needs.
+    private func execLoop(_ r: ContainerRecord, _ p: StartedProcess, _ io: ContainerIO, signalFD: Int32, listenFD: Int32,
+                          clients: [Int32], backoff: UInt32) {
+        guard let exe = try? Self.selfExe() else { return }
+        let fds = [p.pidfd, p.pid, io.outRead, io.errRead, io.inWrite, io.master, signalFD, listenFD]
+        for fd in [p.pidfd, io.outRead, io.errRead, io.inWrite, io.master, signalFD, listenFD] + clients where fd >= 0 {
+            _ = fcntl(fd, F_SETFD, 0)
+        }
+        var log = "-"
+        if let format = LogFile.format(r.settings.logDriver) {
+            let o = r.settings.logOptions
+            let maxSize = (try? o["max-size"].map { (s) throws(BoxError) in try LogOptions.size(s) }) ?? nil
+            log = "\(format):\(maxSize ?? 0):\(o["max-file"].flatMap { Int($0) } ?? 1):\(store.logPath(r.id))"
+        }
+        let health = r.settings.healthcheck.map { max($0.interval / 1_000_000, 1) } ?? 0
+        let args = [exe, "container-monitor-loop", fds.map(String.init).joined(separator: ","),
+                    clients.isEmpty ? "-" : clients.map(String.init).joined(separator: ","), log, "\(health)",
+                    exe, "--root", store.paths.root, "--runroot", store.paths.runRoot, "container-monitor", r.id,
+                    "--resume", "--backoff", "\(backoff)"]
+        let cargs = args.map { strdup($0) } + [nil]
+        _ = cargs.withUnsafeBufferPointer { execv(exe, $0.baseAddress!) }
+        for a in cargs { free(a) }
+    }
+
+    /// The wait in this process, when box could not be re-executed; returns the container's exit code and
+    /// the clients still attached, which get the code once it is recorded.
+    private func relayInProcess(_ r: ContainerRecord, _ p: StartedProcess, _ io: ContainerIO, signalFD: Int32,
+                                listenFD: Int32, clients: [Int32]) -> (Int32, [Int32]) {
+        var relay = box_relay()
+        box_relay_init(&relay)
+        relay.pidfd = p.pidfd
+        relay.out_fd = io.outRead
+        relay.err_fd = io.errRead
+        relay.in_fd = io.inWrite
+        relay.master_fd = io.master
+        relay.signal_fd = signalFD
+        relay.listen_fd = listenFD
+        for fd in clients { box_relay_add_client(&relay, fd) }
+        let log = (try? LogFile(r, store: store)) ?? nil
+        log?.attach(to: &relay)
+        var checker: Int32 = 0
+        if let hc = r.settings.healthcheck { relay.timer_ms = Int32(clamping: max(hc.interval / 1_000_000, 1)) }
+        while box_relay_run(&relay) == BOX_RELAY_TIMER {
+            // one check at a time; each enforces its own timeout
+            var status: Int32 = 0
+            if checker > 0 && waitpid(checker, &status, WNOHANG) == 0 { continue }
+            checker = Self.spawnHealthCheck(id: r.id, paths: store.paths)
+        }
+        let code = launcher.reap(p)
+        io.close()
+        let left = withUnsafeBytes(of: relay.clients) { Array($0.bindMemory(to: Int32.self).prefix(Int(relay.n_clients))) }
+        return (code, left)
     }
 
     /// Whether the policy restarts a container that exited with `code`.
