@@ -237,6 +237,35 @@ static void loopback_up(struct child *c) {
 }
 
 
+/* Makes /proc/self/cmdline read "init": init is a copy of box's memory, and its command line (box's, with host
+ * paths) must not show inside the container. The argument area is found in /proc/self/stat (fields 48, 49). */
+static void hide_cmdline(void) {
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    /* fields resume after the command name's last ')'; that is field 2, so field 48 is 46 spaces further */
+    char *p = strrchr(buf, ')');
+    if (!p) return;
+    unsigned long v[2] = { 0, 0 };
+    int field = 2;
+    for (; *p && field < 49; p++) {
+        if (*p != ' ') continue;
+        field++;
+        if (field == 48 || field == 49) {
+            unsigned long x = 0;
+            for (char *q = p + 1; *q >= '0' && *q <= '9'; q++) x = x * 10 + (unsigned long)(*q - '0');
+            v[field - 48] = x;
+        }
+    }
+    if (v[0] == 0 || v[1] <= v[0] + 5) return;
+    memset((void *)v[0], 0, v[1] - v[0]);
+    memcpy((void *)v[0], "init", 5);
+}
+
 /* box's init, PID 1 of the container (`--init`): the command runs as its child; init forwards every signal
  * to it, reaps every orphan, and exits with the command's code. It never execs, so it cannot be reached
  * through /proc/1/exe: it is made non-dumpable first. */
@@ -255,6 +284,7 @@ static void __attribute__((noreturn)) run_init(struct child *c) {
      * the parent's EOF on it now comes from the command's exec */
     syscall(SYS_close_range, 3U, ~0U, 0);
     prctl(PR_SET_NAME, "init", 0, 0, 0);
+    hide_cmdline();
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     for (;;) {
         siginfo_t si;
