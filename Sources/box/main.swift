@@ -18,6 +18,11 @@ while let first = arguments.first, first.hasPrefix("--root") || first.hasPrefix(
         break
     }
 }
+// `run`, `create` and `exec` pass everything after the image through, `--help` too: ask for their help instead
+if let i = arguments.firstIndex(where: { ["run", "create", "exec"].contains($0) }), i + 1 < arguments.count,
+   arguments[i + 1] == "--help" {
+    arguments = ["help"] + arguments[...i]
+}
 // a container that fails early closes its end of the sync pipe: box sees EPIPE and reads the child's report
 signal(SIGPIPE, SIG_IGN)
 exit(Box.execute(arguments))

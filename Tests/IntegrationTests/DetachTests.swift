@@ -110,6 +110,14 @@ struct DetachTests {
         #expect(!log.isEmpty)
     }
 
+    /// `run`, `create` and `exec` pass their arguments through, yet `--help` right after them shows their help.
+    @Test(arguments: [["run", "--help"], ["create", "--help"], ["container", "exec", "--help"]])
+    func helpOfPassThroughCommands(args: [String]) {
+        let r = h.box(args)
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("OVERVIEW: "))
+    }
+
     @Test func badRestartPolicyIsRefused() {
         let r = h.box("run", "-d", "--restart", "sometimes", "box-demo", "true")
         #expect(r.status == 125)
