@@ -104,6 +104,8 @@ static void __attribute__((noreturn)) command_main(const struct box_exec_config 
     if (p->console_fd >= 0 && !cfg->detach) {
         setup_console(&c);
     } else {
+        /* a session of its own, as under Docker: the caller's terminal signals box, which passes them on once */
+        setsid();
         if (p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) fail(errfd, 125, errno, "dup stdin", NULL, NULL);
         if (p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) fail(errfd, 125, errno, "dup stdout", NULL, NULL);
         if (p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0) fail(errfd, 125, errno, "dup stderr", NULL, NULL);

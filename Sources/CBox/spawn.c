@@ -368,6 +368,8 @@ static void __attribute__((noreturn)) child_main(struct child *c) {
     if (cfg->console_fd >= 0) {
         setup_console(c);
     } else {
+        /* a session of its own, as under Docker: the caller's terminal signals box, which passes them on once */
+        setsid();
         if (cfg->stdin_fd >= 0 && dup2(cfg->stdin_fd, 0) < 0) fail(errfd, 125, errno, "dup stdin", NULL, NULL);
         if (cfg->stdout_fd >= 0 && dup2(cfg->stdout_fd, 1) < 0) fail(errfd, 125, errno, "dup stdout", NULL, NULL);
         if (cfg->stderr_fd >= 0 && dup2(cfg->stderr_fd, 2) < 0) fail(errfd, 125, errno, "dup stderr", NULL, NULL);

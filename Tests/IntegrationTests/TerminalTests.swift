@@ -49,6 +49,16 @@ struct TerminalTests {
         #expect(r.status == 9)
     }
 
+    /// Without a tty the container has a session of its own: Ctrl-C on the caller's terminal goes to box, which
+    /// passes it to the container's PID 1 only; the terminal does not signal the container's other processes.
+    @Test func ctrlCWithoutATTYGoesThroughBox() {
+        let r = onTTY("\(box) run --rm box-demo sh -c 'trap \"echo got\" INT; s=$(date +%s); sleep 3; echo slept=$(($(date +%s)-s))'",
+                      input: "sleep 1; printf '\\003'; sleep 3.5")
+        #expect(r.stdout.contains("got"))
+        // the sleep was not interrupted: only PID 1 got the signal
+        #expect(r.stdout.contains("slept=3") || r.stdout.contains("slept=2"), "\(r.stdout)")
+    }
+
     /// Ctrl-P Ctrl-Q leaves the container running; `attach` reaches it again, and its exit code comes back.
     @Test func detachKeysThenAttach() {
         let name = unique("t")
