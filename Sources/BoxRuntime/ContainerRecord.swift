@@ -53,6 +53,13 @@ public struct ContainerSettings: Codable, Sendable, Equatable {
     public var stopTimeout: Int?
     /// `--init`: box's own init runs as PID 1 and forwards signals to the command.
     public var initProcess: Bool = false
+    /// The volumes the container mounts (named, anonymous, the image's, `--volumes-from`'s), with the names
+    /// anonymous ones were given: `volume rm` refuses these, `rm -v` removes the anonymous ones.
+    public var volumes: [VolumeMount] = []
+    /// `--mount type=tmpfs`.
+    public var tmpfsMounts: [TmpfsMount] = []
+    /// `--volumes-from`, as given.
+    public var volumesFrom: [String] = []
 
     public init(labels: [String: String], autoRemove: Bool, networkMode: String, binds: [BindMount], tmpfs: [String: String],
                 readOnly: Bool, interactive: Bool, entrypoint: [String]?, cmd: [String]?, user: String, workingDir: String,

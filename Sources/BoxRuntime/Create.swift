@@ -2,6 +2,7 @@ import BoxCgroups
 import BoxCore
 import BoxImage
 import BoxOCI
+import BoxVolume
 
 /// Making a container from an image: the record, its directories, its spec.
 public enum Containers {
@@ -11,6 +12,9 @@ public enum Containers {
         let image = try images.resolve(imageRef)
         let config = try images.config(of: image)
         if let name = options.name { try validateName(name) }
+        var options = options
+        try planMounts(&options, image: config.config, store: store)
+        let volumes = try VolumeStore(paths: store.paths)
         let id = ContainerStore.newID()
         let layers = images.layerDirs(of: image).reversed().map { $0 }
         let files = ImageFiles(topFirst: layers)
@@ -20,7 +24,7 @@ public enum Containers {
         let cgroupPath = Cgroups.path(forContainer: id)
         let spec = try SpecBuilder.spec(image: config, options: options, user: user, hostname: hostname,
                                         rootfs: store.dir(id) + "/rootfs", runDir: store.paths.runContainer(id),
-                                        cgroupsPath: cgroupPath)
+                                        cgroupsPath: cgroupPath, volumes: volumeSpecMounts(options, volumes: volumes))
         for b in options.binds where !Files.exists(b.source) {
             throw BoxError(.notFound, "invalid mount config for type \"bind\": bind source path does not exist: \(b.source)")
         }
@@ -40,6 +44,9 @@ public enum Containers {
         settings.stopTimeout = options.stopTimeout
         settings.initProcess = options.initProcess
         settings.healthcheck = try options.health.apply(to: config.config?.Healthcheck)
+        settings.volumes = options.volumes
+        settings.tmpfsMounts = options.tmpfsMounts
+        settings.volumesFrom = options.volumesFrom
         var record = ContainerRecord(
             id: id, name: options.name ?? Names.random(), image: imageRef, imageID: image.id, created: Time.now(),
             spec: spec, lowerDirs: layers, settings: settings, state: .created)
@@ -47,10 +54,17 @@ public enum Containers {
         for attempt in 0..<10 {
             do {
                 try store.create(record)
-                return record
+                break
             } catch where error.code == .alreadyExists && options.name == nil && attempt < 9 {
                 record.name = Names.random()
             }
+        }
+        // the volumes after the record: `volume rm` and `prune` see who uses them before they exist
+        do {
+            _ = try attachVolumes(record, volumes: volumes, layers: [store.dir(id) + "/upper"] + layers)
+        } catch {
+            try? remove(record, store: store, anonymousVolumes: true)
+            throw error
         }
         return record
     }

@@ -41,9 +41,20 @@ public struct FilesystemExport: Sendable {
     }
 }
 
+/// Where a merge walk puts the entries it finds: a tar (`box export`) or a directory (a volume's copy-up).
+protocol MergeSink {
+    /// An entry without data: a directory, link, device or FIFO.
+    func add(_ e: TarEntry) throws(BoxError)
+    /// A regular file whose data is read from `fd`; returns the bytes written.
+    @discardableResult
+    func add(_ e: TarEntry, copying fd: Int32, what: String) throws(BoxError) -> Int64
+}
+
+extension ArchiveWriter: MergeSink {}
+
 /// Walks merged directories depth first, in byte order of names, writing each entry once.
 struct MergeWalker {
-    let writer: ArchiveWriter
+    let writer: any MergeSink
     /// The first path written for each multiply-linked file: later names become hard links to it.
     private var linked: [FileKey: [UInt8]] = [:]
 
@@ -52,7 +63,7 @@ struct MergeWalker {
         let ino: UInt64
     }
 
-    init(writer: ArchiveWriter) {
+    init(writer: any MergeSink) {
         self.writer = writer
     }
 

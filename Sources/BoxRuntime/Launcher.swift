@@ -205,7 +205,7 @@ public struct Launcher: Sendable {
         let oom = OOM.kills(in: cgroups.directories(r.settings.cgroupPath)) > 0
         try? cgroups.remove(r.settings.cgroupPath)
         if r.settings.autoRemove && !restarting {
-            try store.delete(r.id)
+            try Containers.remove(r, store: store, anonymousVolumes: true)
             return nil
         }
         do {

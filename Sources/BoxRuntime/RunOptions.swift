@@ -11,9 +11,17 @@ public struct RunOptions: Sendable {
     public var workdir: String?
     public var user: String?
     public var hostname: String?
+    /// Host directories and files: `-v /host:/ctr`, `--mount type=bind`, and what `--volumes-from` copies.
     public var binds: [BindMount] = []
+    /// Named and anonymous volumes: `-v NAME:/ctr`, `-v /ctr`, `--mount type=volume`; the image's `VOLUME`s and
+    /// `--volumes-from` are added when the container is created.
+    public var volumes: [VolumeMount] = []
+    /// `--volumes-from CONTAINER[:ro|:rw]`.
+    public var volumesFrom: [String] = []
     /// `--tmpfs` destination and options.
     public var tmpfs: [(String, String)] = []
+    /// `--mount type=tmpfs`.
+    public var tmpfsMounts: [TmpfsMount] = []
     public var readOnly = false
     public var interactive = false
     public var labels: [String: String] = [:]
@@ -38,66 +46,108 @@ public struct RunOptions: Sendable {
     public init() {}
 }
 
-/// A bind mount from `-v /host:/ctr[:ro]` or `--mount type=bind,…`.
+/// Where a mount of a container came from: it decides where `inspect` reports it, as Docker does.
+public enum MountOrigin: String, Sendable, Codable {
+    /// `-v`: in `HostConfig.Binds` (a named volume or host path) or `Config.Volumes` (`-v /path`).
+    case volumeFlag
+    /// `--mount`: in `HostConfig.Mounts`.
+    case mountFlag
+    /// The image's `VOLUME`: in `Config.Volumes`.
+    case image
+    /// `--volumes-from`: only in `Mounts`.
+    case volumesFrom
+}
+
+/// A bind mount of a host path: `-v /host:/ctr[:OPTS]`, `--mount type=bind,…`.
 public struct BindMount: Sendable, Equatable, Codable {
     public var source: String
     public var destination: String
     public var readOnly: Bool
+    /// Docker's `Mode`: the `-v` options as given (`ro`, `rw,z`, …); empty for `--mount`.
+    public var mode: String?
+    /// Where it came from; nil (older records) is `-v`.
+    public var origin: MountOrigin?
 
-    public init(source: String, destination: String, readOnly: Bool) {
+    public init(source: String, destination: String, readOnly: Bool, mode: String? = nil, origin: MountOrigin? = nil) {
         self.source = source
         self.destination = destination
         self.readOnly = readOnly
+        self.mode = mode
+        self.origin = origin
     }
 
-    /// Docker's `HostConfig.Binds` form: `SRC:DST[:ro]`.
-    public var spec: String { "\(source):\(destination)\(readOnly ? ":ro" : "")" }
+    /// Docker's `HostConfig.Binds` form: `SRC:DST[:MODE]`.
+    public var spec: String {
+        let m = mode ?? (readOnly ? "ro" : "")
+        return "\(source):\(destination)\(m.isEmpty ? "" : ":" + m)"
+    }
+}
 
-    /// Parses `-v SRC:DST[:OPTS]`; SRC must be an absolute host path (named volumes are not supported yet).
-    public static func parseVolume(_ s: String) throws(BoxError) -> BindMount {
-        let parts = s.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 2, parts.count <= 3, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw BoxError(.invalidArgument, "invalid volume specification: \"\(s)\"")
-        }
-        guard parts[0].hasPrefix("/") else {
-            throw BoxError(.invalidArgument, "invalid volume specification: \"\(s)\": named volumes are not supported yet; use an absolute host path")
-        }
-        guard parts[1].hasPrefix("/") else {
-            throw BoxError(.invalidArgument, "invalid volume specification: \"\(s)\": container path must be absolute")
-        }
-        var ro = false
-        if parts.count == 3 {
-            for o in parts[2].split(separator: ",") {
-                switch o {
-                case "ro": ro = true
-                case "rw", "z", "Z", "rprivate", "private": break
-                default: throw BoxError(.invalidArgument, "invalid volume specification: \"\(s)\": unknown option \"\(o)\"")
-                }
-            }
-        }
-        return BindMount(source: parts[0], destination: parts[1], readOnly: ro)
+/// A volume mounted into a container: named (`-v NAME:/ctr`, `--mount source=NAME,…`) or anonymous
+/// (`-v /ctr`, `--mount` without a source, an image's `VOLUME`). The data is `volumes/<name>/_data`.
+public struct VolumeMount: Sendable, Equatable, Codable {
+    /// The volume; an anonymous one's random 64-hex name is drawn when the container is created.
+    public var name: String
+    public var destination: String
+    public var readOnly: Bool
+    public var anonymous: Bool
+    /// `nocopy`, `volume-nocopy`: never fill the volume from the image.
+    public var noCopy: Bool
+    /// Docker's `Mode`: the `-v` options, `z` when a named `-v` has none, empty for `--mount` and anonymous ones.
+    public var mode: String
+    public var origin: MountOrigin
+    /// `volume-label` and `volume-opt` of `--mount`: used only if this container creates the volume.
+    public var labels: [String: String]?
+    public var options: [String: String]?
+
+    public init(name: String, destination: String, readOnly: Bool = false, anonymous: Bool = false, noCopy: Bool = false,
+                mode: String = "", origin: MountOrigin, labels: [String: String]? = nil, options: [String: String]? = nil) {
+        self.name = name
+        self.destination = destination
+        self.readOnly = readOnly
+        self.anonymous = anonymous
+        self.noCopy = noCopy
+        self.mode = mode
+        self.origin = origin
+        self.labels = labels
+        self.options = options
     }
 
-    /// Parses `--mount type=bind,source=…,target=…[,readonly]`.
-    public static func parseMount(_ s: String) throws(BoxError) -> BindMount {
-        var type = "volume", src: String?, dst: String?, ro = false
-        for field in s.split(separator: ",") {
-            let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
-            let key = kv[0], value = kv.count > 1 ? kv[1] : nil
-            switch key {
-            case "type": type = value ?? ""
-            case "source", "src": src = value
-            case "target", "destination", "dst": dst = value
-            case "readonly", "ro": ro = value.map { $0 == "true" || $0 == "1" } ?? true
-            case "bind-propagation", "consistency": break
-            default: throw BoxError(.invalidArgument, "invalid argument \"\(s)\" for \"--mount\" flag: unexpected key '\(key)' in '\(field)'")
+    /// Docker's `HostConfig.Binds` form of a named `-v`: `NAME:DST[:MODE]`.
+    public var spec: String {
+        let m = mode == "z" ? "" : mode
+        return "\(name):\(destination)\(m.isEmpty ? "" : ":" + m)"
+    }
+}
+
+/// `--mount type=tmpfs,…`: a tmpfs with Docker's `--mount` defaults (no size limit unless `tmpfs-size`).
+public struct TmpfsMount: Sendable, Equatable, Codable {
+    public var destination: String
+    public var readOnly: Bool
+    public var sizeBytes: Int64?
+    /// Permission bits, `tmpfs-mode` (octal).
+    public var mode: UInt32?
+
+    public init(destination: String, readOnly: Bool = false, sizeBytes: Int64? = nil, mode: UInt32? = nil) {
+        self.destination = destination
+        self.readOnly = readOnly
+        self.sizeBytes = sizeBytes
+        self.mode = mode
+    }
+
+    /// The mount options, as Docker's daemon builds them: `noexec,nosuid,nodev`, then `ro`, `mode=`, `size=`.
+    public var options: [String] {
+        var o = ["noexec", "nosuid", "nodev", readOnly ? "ro" : "rw"]
+        if let mode { o.append("mode=" + String(mode, radix: 8)) }
+        if let sizeBytes {
+            var size = sizeBytes, suffix = ""
+            for (s, d) in [("g", Int64(1) << 30), ("m", Int64(1) << 20), ("k", Int64(1) << 10)] where size % d == 0 {
+                size /= d
+                suffix = s
+                break
             }
+            o.append("size=\(size)\(suffix)")
         }
-        guard type == "bind" else {
-            throw BoxError(.invalidArgument, "invalid argument \"\(s)\" for \"--mount\" flag: type \"\(type)\" is not supported yet")
-        }
-        guard let src, src.hasPrefix("/") else { throw BoxError(.invalidArgument, "invalid mount config: bind source must be an absolute path") }
-        guard let dst, dst.hasPrefix("/") else { throw BoxError(.invalidArgument, "invalid mount config: target must be an absolute path") }
-        return BindMount(source: src, destination: dst, readOnly: ro)
+        return o
     }
 }

@@ -81,10 +81,26 @@ public enum SpecBuilder {
         return set
     }
 
+    /// A volume's entry in the spec: a bind mount of its data directory, or, for a volume made with the local
+    /// driver's `--opt type=…,device=…[,o=…]`, that filesystem (a bind of `device` when `o` has `bind`).
+    public static func volumeMount(_ v: VolumeMount, mountpoint: String, options: [String: String]?) -> RuntimeSpec.Mount {
+        let rw = v.readOnly ? "ro" : "rw"
+        guard let type = options?["type"], let device = options?["device"] else {
+            return .init(destination: v.destination, type: "bind", source: mountpoint, options: ["rbind", rw])
+        }
+        let o = (options?["o"] ?? "").split(separator: ",").map(String.init)
+        if o.contains("bind") || o.contains("rbind") {
+            return .init(destination: v.destination, type: "bind", source: device, options: ["rbind", rw])
+        }
+        return .init(destination: v.destination, type: type, source: device, options: o.filter { $0 != "rw" && $0 != "ro" } + [rw])
+    }
+
     /// The whole spec for a container whose root will be at `rootfs`.
     /// `runDir` holds the generated `hosts`, `hostname` and `resolv.conf`, bound over the image's.
+    /// `volumes` are the mounts of `options.volumes` (``volumeMount(_:mountpoint:options:)``).
     public static func spec(image: ImageConfig, options: RunOptions, user: ResolvedUser, hostname: String,
-                            rootfs: String, runDir: String, cgroupsPath: String) throws(BoxError) -> RuntimeSpec {
+                            rootfs: String, runDir: String, cgroupsPath: String,
+                            volumes: [RuntimeSpec.Mount] = []) throws(BoxError) -> RuntimeSpec {
         let cfg = image.config
         let caps = try capabilities(add: options.capAdd, drop: options.capDrop)
         let process = RuntimeSpec.Process(
@@ -101,9 +117,13 @@ public enum SpecBuilder {
         var extra: [RuntimeSpec.Mount] = options.binds.map {
             .init(destination: $0.destination, type: "bind", source: $0.source, options: ["rbind", $0.readOnly ? "ro" : "rw"])
         }
+        extra += volumes
         for (dst, opts) in options.tmpfs {
             extra.append(.init(destination: dst, type: "tmpfs", source: "tmpfs",
                                options: ["rw", "noexec", "nosuid", "nodev", "size=65536k"] + (opts.isEmpty ? [] : opts.split(separator: ",").map(String.init))))
+        }
+        for t in options.tmpfsMounts {
+            extra.append(.init(destination: t.destination, type: "tmpfs", source: "tmpfs", options: t.options))
         }
         mounts += extra.sorted { $0.destination.split(separator: "/").count < $1.destination.split(separator: "/").count }
         var ns = ["pid", "mount", "uts", "ipc", "cgroup"].map { RuntimeSpec.Namespace(type: $0) }

@@ -73,22 +73,6 @@ import Testing
         #expect(o.flags != 0)
     }
 
-    @Test(arguments: [
-        ("-v /a:/b", true), ("/a:/b:ro", true), ("/a:/b:rw,z", true), ("name:/b", false), ("/a:rel", false), ("/a", false),
-        ("/a:/b:bogus", false), ("/a:/b:ro:x", false),
-    ])
-    func volumeSpecs(spec: String, ok: Bool) {
-        let s = spec.hasPrefix("-v ") ? String(spec.dropFirst(3)) : spec
-        if ok { #expect((try? BindMount.parseVolume(s)) != nil) } else { #expect(throws: BoxError.self) { try BindMount.parseVolume(s) } }
-    }
-
-    @Test func mountFlag() throws {
-        let m = try BindMount.parseMount("type=bind,source=/a,target=/b,readonly")
-        #expect(m == BindMount(source: "/a", destination: "/b", readOnly: true))
-        #expect(throws: BoxError.self) { try BindMount.parseMount("type=volume,source=v,target=/b") }
-        #expect(throws: BoxError.self) { try BindMount.parseMount("type=bind,source=/a,target=/b,nope=1") }
-    }
-
     @Test(arguments: ["ok-name", "a.b_c-1", "x1"])
     func validNames(n: String) { #expect(throws: Never.self) { try Containers.validateName(n) } }
 

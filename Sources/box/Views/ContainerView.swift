@@ -42,7 +42,7 @@ struct PsRow: Encodable {
         State = r.state.status.rawValue
         Names = r.name
         Labels = r.settings.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        Mounts = r.settings.binds.map(\.destination).joined(separator: ",")
+        Mounts = MountView.psMounts(r.settings, truncate: truncate)
         Networks = r.settings.networkMode
         Size = "0B"
     }
@@ -125,6 +125,7 @@ struct ContainerInspect: Encodable {
 
     struct HostConfigInfo: Encodable {
         var Binds: [String]?
+        var Mounts: [MountView.HostMount]?
         var NetworkMode: String
         var AutoRemove: Bool
         var CapAdd: [String]?
@@ -138,15 +139,6 @@ struct ContainerInspect: Encodable {
         var RestartPolicy: RestartPolicyInfo
         var LogConfig: LogConfigInfo
         var Init: Bool
-    }
-
-    struct MountInfo: Encodable {
-        var `Type` = "bind"
-        var Source: String
-        var Destination: String
-        var Mode: String
-        var RW: Bool
-        var Propagation = "rprivate"
     }
 
     struct GraphDriverInfo: Encodable {
@@ -170,7 +162,7 @@ struct ContainerInspect: Encodable {
     var Platform = "linux"
     var HostConfig: HostConfigInfo
     var GraphDriver: GraphDriverInfo
-    var Mounts: [MountInfo]
+    var Mounts: [MountView.Entry]
     var Config: ConfigInfo
 
     init(_ r: ContainerRecord, paths: BoxPaths) {
@@ -199,17 +191,17 @@ struct ContainerInspect: Encodable {
         HostsPath = run + "/hosts"
         Name = "/" + r.name
         let st = r.settings
-        self.HostConfig = HostConfigInfo(Binds: st.binds.isEmpty ? nil : st.binds.map(\.spec), NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
+        self.HostConfig = HostConfigInfo(Binds: MountView.binds(st), Mounts: MountView.hostMounts(st), NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
                            CapAdd: st.capAdd.isEmpty ? nil : st.capAdd, CapDrop: st.capDrop.isEmpty ? nil : st.capDrop,
                            ReadonlyRootfs: st.readOnly, Tmpfs: st.tmpfs.isEmpty ? nil : st.tmpfs,
                            RestartPolicy: RestartPolicyInfo(Name: st.restartPolicy.name, MaximumRetryCount: st.restartPolicy.maximumRetryCount),
                            LogConfig: LogConfigInfo(Type: st.logDriver, Config: st.logOptions), Init: st.initProcess)
         self.GraphDriver = GraphDriverInfo(Data: ["LowerDir": r.lowerDirs.joined(separator: ":"), "UpperDir": dir + "/upper",
                                    "WorkDir": dir + "/work", "MergedDir": dir + "/rootfs"])
-        Mounts = st.binds.map { MountInfo(Source: $0.source, Destination: $0.destination, Mode: $0.readOnly ? "ro" : "", RW: !$0.readOnly) }
+        Mounts = MountView.mounts(st, paths: paths)
         self.Config = ConfigInfo(Hostname: r.spec.hostname ?? r.shortID, User: st.user, AttachStdin: st.interactive,
                        OpenStdin: st.interactive, StdinOnce: st.interactive, Env: r.spec.process.env, Cmd: st.cmd,
-                       Image: r.image, Volumes: nil, WorkingDir: st.workingDir, Entrypoint: st.entrypoint, Labels: st.labels,
+                       Image: r.image, Volumes: MountView.configVolumes(st), WorkingDir: st.workingDir, Entrypoint: st.entrypoint, Labels: st.labels,
                        StopSignal: st.stopSignal, StopTimeout: st.stopTimeout,
                        Healthcheck: st.healthcheck.map {
                            HealthcheckInfo(Test: $0.test, Interval: $0.interval, Timeout: $0.timeout, StartPeriod: $0.startPeriod, Retries: $0.retries)

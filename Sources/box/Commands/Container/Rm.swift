@@ -35,7 +35,8 @@ struct Rm: ParsableCommand {
                     try lifecycle.killForRemoval(r)
                 }
                 try? ctx.cgroups().remove(r.settings.cgroupPath)
-                try store.delete(r.id)
+                // -v: the anonymous volumes go too, unless another container uses them; named ones always stay
+                try Containers.remove(r, store: store, anonymousVolumes: volumes)
                 Output.out(ref + "\n")
             } catch {
                 // each name is tried; the first failure sets the exit code, as Docker does

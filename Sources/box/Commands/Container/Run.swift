@@ -23,10 +23,12 @@ struct CreateFlags: ParsableArguments {
     var entrypoint: String?
     @Option(name: [.customShort("h"), .customLong("hostname")], help: "Container host name")
     var hostname: String?
-    @Option(name: [.customShort("v"), .customLong("volume")], help: "Bind mount a host path: /host:/container[:ro]")
+    @Option(name: [.customShort("v"), .customLong("volume")], help: "Bind mount a volume: NAME:/ctr, /host:/ctr, or /ctr (anonymous), with :ro, :nocopy")
     var volume: [String] = []
-    @Option(name: .customLong("mount"), help: "Attach a filesystem mount: type=bind,source=…,target=…[,readonly]")
+    @Option(name: .customLong("mount"), help: "Attach a filesystem mount: type=volume|bind|tmpfs,source=…,target=…[,readonly][,volume-opt=…][,tmpfs-size=…]")
     var mount: [String] = []
+    @Option(name: .customLong("volumes-from"), help: "Mount volumes from the specified container(s): CONTAINER[:ro|:rw]")
+    var volumesFrom: [String] = []
     @Flag(name: .customLong("read-only"), help: "Mount the container's root filesystem as read only")
     var readOnly = false
     @Option(name: .customLong("tmpfs"), help: "Mount a tmpfs directory: /path[:options]")
@@ -98,8 +100,17 @@ struct CreateFlags: ParsableArguments {
         }
         o.user = user
         o.hostname = hostname
-        for v in volume { o.binds.append(try BindMount.parseVolume(v)) }
-        for m in mount { o.binds.append(try BindMount.parseMount(m)) }
+        let cwd = Self.currentDirectory()
+        for m in try volume.map({ (v) throws(BoxError) in try MountFlags.parseVolume(v, cwd: cwd) })
+            + mount.map({ (m) throws(BoxError) in try MountFlags.parseMount(m, cwd: cwd) }) {
+            switch m {
+            case .bind(let b): o.binds.append(b)
+            case .volume(let v): o.volumes.append(v)
+            case .tmpfs(let t): o.tmpfsMounts.append(t)
+            }
+        }
+        for v in volumesFrom { _ = try MountFlags.parseVolumesFrom(v) }
+        o.volumesFrom = volumesFrom
         for t in tmpfs {
             let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
             guard let dst = parts.first, dst.hasPrefix("/") else { throw BoxError(.invalidArgument, "invalid tmpfs \"\(t)\": path must be absolute") }
@@ -136,6 +147,13 @@ struct CreateFlags: ParsableArguments {
             throw BoxError(.invalidArgument, "invalid pull policy \"\(pull)\": use missing, always, newer or never")
         }
         return o
+    }
+
+    /// The working directory, against which `-v ./dir:…` is resolved (as Docker's CLI does).
+    private static func currentDirectory() -> String {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else { return "/" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `KEY=VALUE` as is; a bare `KEY` takes the caller's value, and is dropped if the caller has none (Docker).
@@ -208,7 +226,7 @@ struct Run: ParsableCommand {
         } catch {
             // the rule: a run that failed to start leaves no container, cgroup or file behind
             try? cgroups.remove(record.settings.cgroupPath)
-            try? store.delete(record.id)
+            try? Containers.remove(record, store: store, anonymousVolumes: true)
             if let cid = flags.cidfile { unlink(cid) }
             throw error
         }
