@@ -46,7 +46,8 @@ public struct TarEntry: Sendable {
     }
 }
 
-/// A libarchive writer of an uncompressed PAX tar to a file descriptor (which stays the caller's); owns its handle.
+/// A libarchive writer of a PAX tar, plain or gzip-compressed, to a file descriptor (which stays the caller's);
+/// owns its handle.
 ///
 /// `add` writes an entry's header; its data follows through `write`. A file whose data comes short is padded
 /// with zeros by libarchive, and data past the declared size is not taken: callers that must be exact compare
@@ -58,12 +59,13 @@ public final class ArchiveWriter {
     public let name: String
     private var closed = false
 
-    public init(fd: Int32, name: String) throws(BoxError) {
+    /// Writes to `fd`; `gzip` compresses the stream (as a layer blob is kept).
+    public init(fd: Int32, name: String, gzip: Bool = false) throws(BoxError) {
         self.name = name
         handle = archive_write_new()
         entry = archive_entry_new()
         archive_write_set_format_pax_restricted(handle)
-        archive_write_add_filter_none(handle)
+        if gzip { archive_write_add_filter_gzip(handle) } else { archive_write_add_filter_none(handle) }
         // no padding of the last block to 10 KiB: the tar ends after its two zero blocks
         archive_write_set_bytes_in_last_block(handle, 1)
         if archive_write_open_fd(handle, fd) != ARCHIVE_OK {
@@ -108,7 +110,7 @@ public final class ArchiveWriter {
         let r = archive_write_header(handle, entry)
         // a warning is a name that could not be stored as UTF-8: it is kept as raw bytes
         if r != ARCHIVE_OK && r != ARCHIVE_WARN {
-            throw BoxError(.io, "write \(String(decoding: e.path, as: UTF8.self)) to \(name): \(ArchiveReader.message(handle))")
+            throw BoxError(.io, "write \(String(decoding: e.path, as: UTF8.self)) to \(name): \(reason())")
         }
     }
 
@@ -119,7 +121,7 @@ public final class ArchiveWriter {
         var done = 0
         while done < chunk.count {
             let n = archive_write_data(handle, base + done, chunk.count - done)
-            if n < 0 { throw BoxError(.io, "write \(name): \(ArchiveReader.message(handle))") }
+            if n < 0 { throw BoxError(.io, "write \(name): \(reason())") }
             if n == 0 { break }
             done += n
         }
@@ -158,12 +160,20 @@ public final class ArchiveWriter {
         return total
     }
 
+    /// libarchive's message, or the system error behind its bare "write error" (a full disk: "no space left on device").
+    private func reason() -> String {
+        let m = ArchiveReader.message(handle)
+        let e = archive_errno(handle)
+        guard e > 0 else { return m }
+        return m == "write error" || m.isEmpty ? errnoText(e) : m
+    }
+
     /// Ends the archive (the two zero blocks) and flushes it. Only a finished archive is complete.
     public func finish() throws(BoxError) {
         guard !closed else { return }
         closed = true
         if archive_write_close(handle) != ARCHIVE_OK {
-            throw BoxError(.io, "write \(name): \(ArchiveReader.message(handle))")
+            throw BoxError(.io, "write \(name): \(reason())")
         }
     }
 }

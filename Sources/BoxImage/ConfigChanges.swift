@@ -1,8 +1,8 @@
 import BoxCore
 import BoxOCI
 
-/// Dockerfile instructions applied to an image config, as `docker import --change` takes them: CMD, ENTRYPOINT,
-/// ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR and STOPSIGNAL. Arguments are Dockerfile words: quotes group,
+/// Dockerfile instructions applied to an image config, as `docker import --change` and `docker commit --change`
+/// take them: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR and STOPSIGNAL. Arguments are Dockerfile words: quotes group,
 /// `\` escapes, and `$VAR`, `${VAR}`, `${VAR:-word}` and `${VAR:+word}` expand from the config's Env.
 public enum ConfigChanges {
     /// Applies each change in order.
@@ -49,6 +49,15 @@ public enum ConfigChanges {
             var ports = c.ExposedPorts ?? [:]
             for spec in try words(rest, env: env) { for p in try exposedPorts(spec) { ports[p] = Empty() } }
             c.ExposedPorts = ports
+        case "ONBUILD":
+            try needsArgument()
+            // the trigger is kept as written; Docker refuses these three as triggers
+            let trigger = String(rest.prefix { !$0.isWhitespace }).uppercased()
+            switch trigger {
+            case "ONBUILD": throw BoxError(.invalidArgument, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+            case "FROM", "MAINTAINER": throw BoxError(.invalidArgument, "\(trigger) isn't allowed as an ONBUILD trigger")
+            default: c.OnBuild = (c.OnBuild ?? []) + [rest]
+            }
         case "USER":
             c.User = try single(rest, instruction, env)
         case "VOLUME":

@@ -122,6 +122,8 @@ public struct ContainerConfig: Codable, Hashable, Sendable {
     public var WorkingDir: String?
     public var Labels: [String: String]?
     public var StopSignal: String?
+    /// Docker's extension: Dockerfile instructions run when the image is built upon (`ONBUILD`).
+    public var OnBuild: [String]?
     /// Docker's extension: the image's health check.
     public var Healthcheck: Healthcheck?
 
@@ -169,6 +171,15 @@ public struct History: Codable, Hashable, Sendable {
     public var author: String?
     public var comment: String?
     public var empty_layer: Bool?
+
+    public init(created: String? = nil, created_by: String? = nil, author: String? = nil, comment: String? = nil,
+                empty_layer: Bool? = nil) {
+        self.created = created
+        self.created_by = created_by
+        self.author = author
+        self.comment = comment
+        self.empty_layer = empty_layer
+    }
 }
 
 /// One entry of a `docker save` archive's `manifest.json`.

@@ -106,7 +106,8 @@ struct MergeWalker {
         }
     }
 
-    private mutating func nonDirectory(_ dirfd: Int32, _ name: [UInt8], _ path: [UInt8], _ st: stat) throws(BoxError) {
+    /// Writes a file, symlink, device or FIFO; a second name of a multiply-linked file becomes a hard link.
+    mutating func nonDirectory(_ dirfd: Int32, _ name: [UInt8], _ path: [UInt8], _ st: stat) throws(BoxError) {
         switch st.st_mode & S_IFMT {
         case S_IFREG:
             let key = FileKey(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
