@@ -81,7 +81,7 @@ struct CommitTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(h.box("run", "--rm", ref).stdout == "hi\n")
         #expect(h.box("run", "--rm", ref, "sh", "-c", "echo $A $FROM_RUN $GREETING").stdout == "1 yes hello from box\n")
-        #expect(h.box("image", "inspect", "-f", "{{.Author}}", ref).stdout == "Ann <ann@example.com>\n")
+        #expect(h.box("image", "inspect", "-f", "{{.Author}}|{{.Comment}}", ref).stdout == "Ann <ann@example.com>|my message\n")
         #expect(h.box("image", "inspect", "-f", "{{json .Config.Cmd}}", ref).stdout == "[\"echo\",\"hi\"]\n")
         // the container's own settings are kept: the image's WorkingDir and labels, the run's env
         #expect(h.box("image", "inspect", "-f", "{{.Config.WorkingDir}} {{index .Config.Labels \"com.example.fixture\"}}", ref).stdout == "/srv yes\n")

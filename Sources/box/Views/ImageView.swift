@@ -150,6 +150,8 @@ struct ImageInspect: Encodable {
         RepoDigests = (img.repoDigests ?? []).map { (try? Reference(parsing: $0))?.familiar ?? $0 }
         Created = cfg.created ?? ""
         Author = cfg.author ?? ""
+        // Docker shows the message of the image's last step (a commit's -m)
+        Comment = cfg.history?.last?.comment ?? ""
         Config = cfg.config
         Architecture = cfg.architecture
         Variant = cfg.variant
