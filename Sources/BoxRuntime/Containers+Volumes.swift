@@ -56,6 +56,14 @@ extension Containers {
         for i in o.volumes.indices where o.volumes[i].name.isEmpty { o.volumes[i].name = VolumeStore.randomName() }
     }
 
+    /// Where a mount's destination is in the image: its symlinks followed inside the root, so the child creates
+    /// the mount point there (through a dangling link too) and never outside. A link that leads to `/` is refused.
+    static func mountTarget(_ dst: String, layers: [String]) throws(BoxError) -> String {
+        let real = try MergedPath.inRoot(dst, layers: layers)
+        if real == "/" { throw BoxError(.invalidArgument, "invalid mount config: destination \(dst) resolves to / in the container") }
+        return real
+    }
+
     /// The spec entries of the container's volumes: each volume's data directory, or what its options mount.
     static func volumeSpecMounts(_ o: RunOptions, volumes: VolumeStore) -> [RuntimeSpec.Mount] {
         o.volumes.map { v in
@@ -67,7 +75,8 @@ extension Containers {
     /// Makes the volumes the container names that do not exist, and fills each that is empty and was never
     /// filled from what the container's layers (top first) hold at its mount point. Returns the volumes it made.
     static func attachVolumes(_ r: ContainerRecord, volumes: VolumeStore, layers: [String]) throws(BoxError) -> [String] {
-        try volumes.whileAttaching { () throws(BoxError) -> [String] in
+        guard !r.settings.volumes.isEmpty else { return [] }
+        return try volumes.whileAttaching { () throws(BoxError) -> [String] in
             var made: [String] = []
             for m in r.settings.volumes {
                 let (v, created) = try volumes.create(m.name, labels: m.labels, options: m.options, anonymous: m.anonymous)

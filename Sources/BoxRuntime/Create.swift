@@ -24,7 +24,8 @@ public enum Containers {
         let cgroupPath = Cgroups.path(forContainer: id)
         let spec = try SpecBuilder.spec(image: config, options: options, user: user, hostname: hostname,
                                         rootfs: store.dir(id) + "/rootfs", runDir: store.paths.runContainer(id),
-                                        cgroupsPath: cgroupPath, volumes: volumeSpecMounts(options, volumes: volumes))
+                                        cgroupsPath: cgroupPath, volumes: volumeSpecMounts(options, volumes: volumes),
+                                        resolve: { (dst) throws(BoxError) in try mountTarget(dst, layers: layers) })
         for b in options.binds where !Files.exists(b.source) {
             throw BoxError(.notFound, "invalid mount config for type \"bind\": bind source path does not exist: \(b.source)")
         }

@@ -97,10 +97,12 @@ public enum SpecBuilder {
 
     /// The whole spec for a container whose root will be at `rootfs`.
     /// `runDir` holds the generated `hosts`, `hostname` and `resolv.conf`, bound over the image's.
-    /// `volumes` are the mounts of `options.volumes` (``volumeMount(_:mountpoint:options:)``).
+    /// `volumes` are the mounts of `options.volumes` (``volumeMount(_:mountpoint:options:)``); `resolve` gives where
+    /// each user mount's destination is inside the root (its symlinks followed there, as runc does).
     public static func spec(image: ImageConfig, options: RunOptions, user: ResolvedUser, hostname: String,
                             rootfs: String, runDir: String, cgroupsPath: String,
-                            volumes: [RuntimeSpec.Mount] = []) throws(BoxError) -> RuntimeSpec {
+                            volumes: [RuntimeSpec.Mount] = [],
+                            resolve: (String) throws(BoxError) -> String = { $0 }) throws(BoxError) -> RuntimeSpec {
         let cfg = image.config
         let caps = try capabilities(add: options.capAdd, drop: options.capDrop)
         let process = RuntimeSpec.Process(
@@ -125,6 +127,7 @@ public enum SpecBuilder {
         for t in options.tmpfsMounts {
             extra.append(.init(destination: t.destination, type: "tmpfs", source: "tmpfs", options: t.options))
         }
+        for i in extra.indices { extra[i].destination = try resolve(extra[i].destination) }
         mounts += extra.sorted { $0.destination.split(separator: "/").count < $1.destination.split(separator: "/").count }
         var ns = ["pid", "mount", "uts", "ipc", "cgroup"].map { RuntimeSpec.Namespace(type: $0) }
         if options.network != "host" { ns.append(.init(type: "network")) }

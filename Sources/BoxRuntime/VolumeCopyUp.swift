@@ -45,66 +45,6 @@ struct VolumeCopyUp {
     }
 }
 
-/// A path looked up in merged layers.
-enum MergedPath {
-    /// The directory at `path` in every layer that contributes to it (top first), following symlinks inside
-    /// the root (an absolute target starts again at the root; `..` stops at it); nil if it is no directory.
-    /// Every fd opened is appended to `opened` for the caller to close.
-    static func resolve(_ path: String, root: [Int32], opened: inout [Int32]) -> [Int32]? {
-        var dirs: [[Int32]] = [root]
-        var rest = path.split(separator: "/").map { Array($0.utf8) }
-        var links = 0
-        while !rest.isEmpty {
-            let name = rest.removeFirst()
-            if name == [46] { continue }
-            if name == [46, 46] {
-                if dirs.count > 1 { dirs.removeLast() }
-                continue
-            }
-            let stack = dirs[dirs.count - 1]
-            // the topmost layer that has the name decides what it is
-            var owner: Int?
-            var st = stat()
-            for (i, fd) in stack.enumerated() where fstatat(fd, name.cString, &st, AT_SYMLINK_NOFOLLOW) == 0 {
-                owner = i
-                break
-            }
-            guard let owner, !MergeWalker.isWhiteout(st) else { return nil }
-            switch st.st_mode & S_IFMT {
-            case S_IFLNK:
-                links += 1
-                guard links <= 40, let target = readlink(stack[owner], name) else { return nil }
-                if target.first == UInt8(ascii: "/") { dirs = [root] }
-                rest = target.split(separator: UInt8(ascii: "/")).map(Array.init) + rest
-            case S_IFDIR:
-                var sub: [Int32] = []
-                for lower in stack[owner...] {
-                    var ls = stat()
-                    // a layer without the name lets the ones below show through
-                    guard fstatat(lower, name.cString, &ls, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-                    guard (ls.st_mode & S_IFMT) == S_IFDIR else { break }
-                    let d = openat(lower, name.cString, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                    guard d >= 0 else { break }
-                    opened.append(d)
-                    sub.append(d)
-                    if MergeWalker.isOpaque(d) { break }
-                }
-                guard !sub.isEmpty else { return nil }
-                dirs.append(sub)
-            default:
-                return nil
-            }
-        }
-        return dirs.count > 1 ? dirs[dirs.count - 1] : nil
-    }
-
-    static func readlink(_ dirfd: Int32, _ name: [UInt8]) -> [UInt8]? {
-        var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = buf.withUnsafeMutableBytes { readlinkat(dirfd, name.cString, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
-        return n > 0 ? Array(buf[0..<n]) : nil
-    }
-}
-
 /// Writes merged entries into a directory, fd-relative: each parent is opened from the root one component at a
 /// time with `O_NOFOLLOW`, files are created `O_EXCL`, nothing existing is followed or replaced.
 final class DirectorySink: MergeSink {

@@ -15,10 +15,12 @@ public struct VolumeStore: Sendable {
     /// `ROOT/volumes`.
     public let dir: String
 
+    /// Opens the store; `volumes/` is made when the first volume is (a command that fails makes nothing).
     public init(root: String) throws(BoxError) {
         dir = root + "/volumes"
-        try Files.mkdirAll(dir, mode: 0o700)
     }
+
+    private func ensureDir() throws(BoxError) { try Files.mkdirAll(dir, mode: 0o700) }
 
     public init(paths: BoxPaths) throws(BoxError) { try self.init(root: paths.root) }
 
@@ -52,6 +54,7 @@ public struct VolumeStore: Sendable {
         try VolumeName.validate(name)
         if let v = try? get(name) { return (v, false) }
         try VolumeName.validateOptions(options ?? [:], volume: name)
+        try ensureDir()
         removeStale()
         let tmp = dir + "/.tmp-\(getpid())-\(VolumeStore.randomName().prefix(12))"
         var lbl = labels
@@ -89,6 +92,7 @@ public struct VolumeStore: Sendable {
 
     /// Runs `body` with `volumes/` locked shared: volumes may be created and filled, none removed.
     public func whileAttaching<T>(_ body: () throws(BoxError) -> T) throws(BoxError) -> T {
+        try ensureDir()
         let lock = try FileLock(dir, shared: true)
         defer { lock.unlock() }
         return try body()
@@ -102,6 +106,7 @@ public struct VolumeStore: Sendable {
         var out: [(String, Result<Int64, BoxError>)] = []
         var doomed: [String] = []
         do {
+            try ensureDir()
             let lock = try FileLock(dir)
             defer { lock.unlock() }
             let used = try users()
