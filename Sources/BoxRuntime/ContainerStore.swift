@@ -83,7 +83,8 @@ public struct ContainerStore: Sendable {
     /// A record whose process died unseen (a killed box, a reboot) is shown as exited.
     func reconcile(_ r: ContainerRecord) -> ContainerRecord {
         // between two runs of a restart policy there is no process, only the monitor that waits
-        if r.state.status == .restarting && ProcessInfo.isAlive(r.state.monitorPid, startTime: r.state.monitorStartTime) { return r }
+        // and a process that just ended is the monitor's to record: while it lives, its record is the truth
+        if r.state.monitorPid != 0 && ProcessInfo.isAlive(r.state.monitorPid, startTime: r.state.monitorStartTime) { return r }
         guard r.state.status != .created, r.state.status != .exited, !ProcessInfo.isAlive(r.state.pid, startTime: r.state.pidStartTime) else { return r }
         var c = r
         c.state.status = .exited

@@ -244,7 +244,8 @@ public struct Monitor {
         try? cgroups.remove(Cgroups.path(forContainer: id))
         if notify >= 0 {
             if remove {
-                try? store.delete(id)
+                // with its anonymous volumes: a run that never started leaves nothing
+                if let r = try? store.resolve(id) { try? Containers.remove(r, store: store, anonymousVolumes: true) }
             } else {
                 _ = try? store.update(id) { (c) throws(BoxError) in c.state.error = error.message }
             }

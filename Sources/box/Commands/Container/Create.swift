@@ -32,7 +32,7 @@ struct CreateCommand: ParsableCommand {
         let record = try Containers.create(imageRef: image, options: options, images: images, store: store, cgroups: ctx.cgroups())
         if let cid = flags.cidfile {
             do { try Files.writeAtomic(cid, Array(record.id.utf8)) } catch {
-                try? store.delete(record.id)
+                try? Containers.remove(record, store: store, anonymousVolumes: true)
                 throw error
             }
         }
