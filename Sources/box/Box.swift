@@ -16,7 +16,7 @@ struct Box: ParsableCommand {
             Run.self, CreateCommand.self, Start.self, Attach.self, Ps.self, Rm.self, Inspect.self, ContainerMonitorCommand.self, HealthcheckGroup.self,
             Stop.self, Restart.self, Kill.self, Wait.self, Rename.self, Top.self, Pause.self, Unpause.self,
             Load.self, Pull.self, Push.self, Login.self, Logout.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
-            HistoryCommand.self, Exec.self, VolumeGroup.self,
+            HistoryCommand.self, Exec.self, VolumeGroup.self, Cp.self,
             Save.self, Import.self, Export.self, Logs.self, Commit.self, Diff.self,
             Version.self, Info.self,
         ])

@@ -14,7 +14,7 @@ struct ContainerGroup: ParsableCommand {
         commandName: "container", abstract: "Manage containers",
         subcommands: [Run.self, Exec.self, ContainerLs.self, Ps.self, Rm.self, Inspect.self, Logs.self,
                       Stop.self, Restart.self, Kill.self, Wait.self, Rename.self, Top.self, Pause.self, Unpause.self, ContainerPrune.self,
-                      Export.self, CreateCommand.self, Start.self, Attach.self, Commit.self, Diff.self])
+                      Export.self, CreateCommand.self, Start.self, Attach.self, Commit.self, Diff.self, Cp.self])
 }
 
 /// `box image ls`: `box images` by Docker's other name.
