@@ -13,6 +13,8 @@
 #define set_identity box_child_set_identity
 #define exec_command box_child_exec_command
 #define setup_console box_child_setup_console
+#define fd_path box_child_fd_path
+#define send_fd box_child_send_fd
 
 /* The child's view of its configuration plus its own fds. */
 struct child {
@@ -22,6 +24,12 @@ struct child {
 
 /* Appends s to the NUL-terminated buf of cap bytes, truncating. */
 __attribute__((visibility("hidden"))) void sappend(char *buf, size_t cap, const char *s);
+
+/* "/proc/self/fd/N" into buf: the path through which a mount lands exactly on an fd's inode. */
+__attribute__((visibility("hidden"))) void fd_path(char *buf, size_t cap, int fd);
+
+/* Sends fd over the unix socket sock with SCM_RIGHTS (one data byte); returns 0 or -1. */
+__attribute__((visibility("hidden"))) int send_fd(int sock, int fd);
 
 /* Reports a failed step to the parent and exits. The step names the object, e.g. "mount proc on /proc". */
 __attribute__((visibility("hidden"), noreturn)) void fail(int errfd, int code, int err, const char *a, const char *b, const char *c);

@@ -103,6 +103,37 @@ void exec_command(struct child *c) {
 
 /* The container's terminal: a pty of the container's own devpts (so `tty` names it inside), made the
  * controlling terminal of a new session and the stdio of the command; its master goes to the parent. */
+void fd_path(char *buf, size_t cap, int fd) {
+    char digits[16];
+    int i = 15;
+    digits[i] = 0;
+    do { digits[--i] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0 && i > 0);
+    buf[0] = 0;
+    sappend(buf, cap, "/proc/self/fd/");
+    sappend(buf, cap, digits + i);
+}
+
+int send_fd(int sock, int fd) {
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    ssize_t n;
+    do { n = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : -1;
+}
+
 void setup_console(struct child *c) {
     const struct box_spawn_config *cfg = c->cfg;
     int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -123,22 +154,7 @@ void setup_console(struct child *c) {
     for (int fd = 0; fd < 3; fd++)
         if (dup2(slave, fd) < 0) fail(c->errfd, 125, errno, "dup pty", NULL, NULL);
     if (slave > 2) close(slave);
-    char byte = 0;
-    struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &master, sizeof master);
-    if (sendmsg(cfg->console_fd, &msg, MSG_NOSIGNAL) < 0) fail(c->errfd, 125, errno, "send pty master", NULL, NULL);
+    if (send_fd(cfg->console_fd, master) < 0) fail(c->errfd, 125, errno, "send pty master", NULL, NULL);
     close(master);
     close(cfg->console_fd);
 }

@@ -23,17 +23,6 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
-/* "/proc/self/fd/N": the path through which a mount lands exactly on an fd's inode. */
-static void fd_path(char *buf, size_t cap, int fd) {
-    char digits[16];
-    int i = 15;
-    digits[i] = 0;
-    do { digits[--i] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0 && i > 0);
-    buf[0] = 0;
-    sappend(buf, cap, "/proc/self/fd/");
-    sappend(buf, cap, digits + i);
-}
-
 /* An O_PATH fd of target inside the root; when it is missing, its parents are created as directories, one
  * component at a time (each resolved inside the root), then target itself (a directory, or an empty file). */
 static int make_in_root(int rootfd, const char *target, int as_dir) {
@@ -122,30 +111,6 @@ static void mount_one(int rootfd, const struct box_copy_mount *m, int errfd) {
 }
 
 /* Sends fd over the socket as the one message of a successful setup. */
-static int send_fd(int sock, int fd) {
-    char byte = 'R';
-    struct iovec iov = { &byte, 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    ssize_t n;
-    do { n = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
-    return n == 1 ? 0 : -1;
-}
-
 static void __attribute__((noreturn)) helper_main(const struct box_copy_root *cfg, int sock) {
     /* nothing of box's but the socket: a copy of a lock or a pipe end must not outlive box's own */
     if (sock > 3) syscall(SYS_close_range, 3U, (unsigned)sock - 1, 0);

@@ -26,20 +26,6 @@
 #include <grp.h>
 #include "child.h"
 
-/* ---- tiny string helpers (no stdio in the child) ---- */
-
-
-static void fd_path(char *buf, size_t cap, int fd) {
-    char digits[16];
-    int i = 15;
-    digits[i] = 0;
-    do { digits[--i] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0 && i > 0);
-    buf[0] = 0;
-    sappend(buf, cap, "/proc/self/fd/");
-    sappend(buf, cap, digits + i);
-}
-
-
 /* ---- paths inside the root, resolved as the container would (symlinks stay inside) ---- */
 
 static int open_in_root(int rootfd, const char *path, int flags) {
