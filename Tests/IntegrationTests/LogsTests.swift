@@ -197,7 +197,8 @@ struct LogsOfRealContainers {
         // what is kept is the end of the output, every line once, in order
         let lines = h.box("logs", name).stdout.split(separator: "\n").compactMap { Int($0) }
         #expect(lines.last == 500)
-        #expect(lines.count > 10 && lines.count < 500)
+        // (with max-file=1 the file is emptied when full, so as little as the last line may be left)
+        #expect(lines.count >= 1 && lines.count < 500)
         #expect(lines == Array((501 - lines.count)...500))
         #expect(h.box("logs", "--tail", "2", name).stdout == "499\n500\n")
     }
