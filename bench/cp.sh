@@ -36,12 +36,8 @@ WARMUP=${WARMUP:-0}
 TREE_FILES=${TREE_FILES:-10000}
 BIG_MB=${BIG_MB:-500}
 
-log() { printf 'bench-cp: %s\n' "$*" >&2; }
-die() { printf 'bench-cp: error: %s\n' "$*" >&2; exit 1; }
-# The line of a log that best says why a command failed, squeezed onto one line for a table cell.
-why() {
-	{ grep -i 'error\|fail\|denied' "$1" || grep -v '^[[:space:]]*$' "$1"; } 2>/dev/null | tail -n1 | tr -d '\r|`' | cut -c1-160 || true
-}
+BENCH=bench-cp
+. "$REPO/bench/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 [ -x "$BOX" ] || die "missing $BOX (run: make build)"
@@ -53,55 +49,13 @@ done
 ((TREE_FILES % 100 == 0)) || die "TREE_FILES must be a multiple of 100"
 
 # ---------------------------------------------------------------- tools
-need=()
-command -v podman >/dev/null 2>&1 || need+=(podman)
-command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
-command -v jq >/dev/null 2>&1 || need+=(jq)
-if ((${#need[@]})); then
-	log "installing: ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || log "warning: apt-get update failed"
-	apt-get install -y -qq "${need[@]}" >&2 || log "warning: apt-get install ${need[*]} failed"
-fi
+install_missing podman:podman hyperfine:hyperfine jq:jq
 for t in hyperfine jq; do command -v "$t" >/dev/null 2>&1 || die "$t is required"; done
 
 # ---------------------------------------------------------------- scratch + cleanup
 mkdir -p "$COUT"
 rm -f "$COUT"/*.json "$COUT"/*.err "$COUT"/*.out
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/box-bench-cp.XXXXXX")
-BOX_G=(--root "$WORK/box/root" --runroot "$WORK/box/run")
-PODMAN_G=(--root "$WORK/podman/root" --runroot "$WORK/podman/run" --tmpdir "$WORK/podman/tmp"
-	--volumepath "$WORK/podman/volumes" --network-config-dir "$WORK/podman/networks"
-	--cgroup-manager cgroupfs --events-backend none)
-PRE_LIBPOD=$(ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent 2>/dev/null || true)
-
-cleanup() {
-	local rc=$? m d
-	set +e
-	trap - EXIT INT TERM
-	if command -v podman >/dev/null 2>&1 && [ -d "$WORK/podman/root" ]; then
-		podman "${PODMAN_G[@]}" rm -af -t 0 >/dev/null 2>&1
-	fi
-	if [ -d "$WORK/box/root" ]; then
-		"$BOX" "${BOX_G[@]}" rm -f $("$BOX" "${BOX_G[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
-	fi
-	awk -v w="$WORK" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "warning: could not unmount $m"; done
-	if grep -qF "$WORK" /proc/self/mountinfo; then
-		log "warning: mounts left under $WORK; not removing it"
-	else
-		rm -rf "$WORK"
-	fi
-	for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
-		[ -d "$d" ] || continue
-		grep -qxF "$d" <<<"$PRE_LIBPOD" && continue
-		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+scratch box-bench-cp "${TMPDIR:-/var/tmp}"
 
 # ---------------------------------------------------------------- data
 DATA=$WORK/data

@@ -36,12 +36,8 @@ PODMAN_RUNS=${PODMAN_RUNS:-30}
 ROUNDS=${ROUNDS:-5}
 WARMUP=${WARMUP:-5}
 
-log() { printf 'bench-exec: %s\n' "$*" >&2; }
-die() { printf 'bench-exec: error: %s\n' "$*" >&2; exit 1; }
-# The line of a log that best says why a command failed, squeezed onto one line for a table cell.
-why() {
-	{ grep -i 'error\|fail\|denied' "$1" || grep -v '^[[:space:]]*$' "$1"; } 2>/dev/null | tail -n1 | tr -d '\r|`' | cut -c1-160 || true
-}
+BENCH=bench-exec
+. "$REPO/bench/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 [ -x "$BOX" ] || die "missing $BOX (run: make build)"
@@ -52,56 +48,13 @@ done
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer"
 
 # ---------------------------------------------------------------- tools
-need=()
-command -v podman >/dev/null 2>&1 || need+=(podman)
-command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
-command -v jq >/dev/null 2>&1 || need+=(jq)
-command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
-if ((${#need[@]})); then
-	log "installing: ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || log "warning: apt-get update failed"
-	apt-get install -y -qq "${need[@]}" >&2 || log "warning: apt-get install ${need[*]} failed"
-fi
+install_missing podman:podman hyperfine:hyperfine jq:jq nsenter:util-linux
 for t in hyperfine jq nsenter; do command -v "$t" >/dev/null 2>&1 || die "$t is required"; done
 
 # ---------------------------------------------------------------- scratch + cleanup
 mkdir -p "$EOUT"
 rm -f "$EOUT"/*.json "$EOUT"/*.err
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/box-bench-exec.XXXXXX")
-BOX_G=(--root "$WORK/box/root" --runroot "$WORK/box/run")
-PODMAN_G=(--root "$WORK/podman/root" --runroot "$WORK/podman/run" --tmpdir "$WORK/podman/tmp"
-	--volumepath "$WORK/podman/volumes" --network-config-dir "$WORK/podman/networks"
-	--cgroup-manager cgroupfs --events-backend none)
-PRE_LIBPOD=$(ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent 2>/dev/null || true)
-
-cleanup() {
-	local rc=$? m d
-	set +e
-	trap - EXIT INT TERM
-	if command -v podman >/dev/null 2>&1 && [ -d "$WORK/podman/root" ]; then
-		podman "${PODMAN_G[@]}" rm -af -t 0 >/dev/null 2>&1
-	fi
-	if [ -d "$WORK/box/root" ]; then
-		"$BOX" "${BOX_G[@]}" rm -f $("$BOX" "${BOX_G[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
-	fi
-	awk -v w="$WORK" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "warning: could not unmount $m"; done
-	if grep -qF "$WORK" /proc/self/mountinfo; then
-		log "warning: mounts left under $WORK; not removing it"
-	else
-		rm -rf "$WORK"
-	fi
-	for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
-		[ -d "$d" ] || continue
-		grep -qxF "$d" <<<"$PRE_LIBPOD" && continue
-		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+scratch box-bench-exec
 
 # ---------------------------------------------------------------- containers
 declare -A FAIL=() CMD=() LABEL=() RUNS=()

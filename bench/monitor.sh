@@ -11,22 +11,15 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BOX=${BOX:-$REPO/.build-static/release/box}
 RUNS=${RUNS:-20}
 RESULTS=$REPO/bench/RESULTS.md
-log() { printf 'bench: %s\n' "$*" >&2; }
-[ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
-[ -x "$BOX" ] || { log "missing $BOX (run: make build)"; exit 1; }
+BENCH=bench-monitor
+. "$REPO/bench/lib.sh"
+[ "$(id -u)" = 0 ] || die "must run as root"
+[ -x "$BOX" ] || die "missing $BOX (run: make build)"
 
-WORK=$(mktemp -d /tmp/box-bench-monitor.XXXXXX)
-B=("$BOX" --root "$WORK/box" --runroot "$WORK/box-run")
-P=(podman --root "$WORK/podman" --runroot "$WORK/podman-run" --tmpdir "$WORK/podman-tmp" --cgroup-manager cgroupfs --events-backend none)
+scratch box-bench-monitor
+B=("$BOX" "${BOX_G[@]}")
+P=(podman "${PODMAN_G[@]}")
 PFLAGS=(--network none --cgroups disabled --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
-cleanup() {
-	set +e
-	"${B[@]}" rm -f $("${B[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
-	command -v podman >/dev/null && "${P[@]}" rm -af -t 0 >/dev/null 2>&1
-	grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	rm -rf "$WORK" 2>/dev/null || { sleep 1; rm -rf "$WORK"; }
-}
-trap cleanup EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

@@ -38,14 +38,8 @@ PULL_FS=${PULL_FS:-loop}
 PULL_IMAGE_DIR=${PULL_IMAGE_DIR:-$OUT/pull-image}
 export PULL_IMAGE_DIR
 
-log() { printf 'bench-pull: %s\n' "$*" >&2; }
-die() { printf 'bench-pull: error: %s\n' "$*" >&2; exit 1; }
-# The line of a log that best says why a command failed (its last line mentioning an error, else
-# its last non-empty line), squeezed onto one line for a table cell.
-why() {
-	{ grep -i 'error\|fail\|denied\|refused' "$1" || grep -v '^[[:space:]]*$' "$1"; } 2>/dev/null | tail -n1 |
-		tr -d '\r|`' | cut -c1-160 || true
-}
+BENCH=bench-pull
+. "$REPO/bench/lib.sh"
 unmount_under() { # dir: unmount whatever is mounted below it, deepest first
 	awk -v w="$1" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "warning: could not unmount $m"; done

@@ -24,8 +24,8 @@ PODMAN_RUNS=${PODMAN_RUNS:-20}
 PODMAN_WARMUP=${PODMAN_WARMUP:-3}
 RSS_RUNS=${RSS_RUNS:-10}
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+BENCH=bench
+. "$REPO/bench/lib.sh"
 # First non-empty line of a file, squeezed onto one line for a table cell.
 one_line() { grep -m1 -v '^[[:space:]]*$' "$1" 2>/dev/null | tr -d '\r|`' | cut -c1-160 || true; }
 
@@ -34,67 +34,23 @@ one_line() { grep -m1 -v '^[[:space:]]*$' "$1" 2>/dev/null | tr -d '\r|`' | cut 
 [ -f "$DOCKER_TAR" ] && [ -f "$OCI_TAR" ] || die "missing fixtures in Fixtures/out (run: make fixtures)"
 
 # ---------------------------------------------------------------- tools
-need=()
-command -v podman >/dev/null 2>&1 || need+=(podman)
-command -v crun >/dev/null 2>&1 || need+=(crun)
-command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
-[ -x /usr/bin/time ] || need+=(time)
-command -v jq >/dev/null 2>&1 || need+=(jq)
-command -v unshare >/dev/null 2>&1 || need+=(util-linux)
-if ((${#need[@]})); then
-	log "installing: ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || log "warning: apt-get update failed"
-	apt-get install -y -qq "${need[@]}" >&2 || log "warning: apt-get install ${need[*]} failed"
-fi
+install_missing podman:podman crun:crun hyperfine:hyperfine /usr/bin/time:time jq:jq unshare:util-linux
 for t in hyperfine jq unshare; do command -v "$t" >/dev/null 2>&1 || die "$t is required"; done
 [ -x /usr/bin/time ] || die "/usr/bin/time (package time) is required"
 
 # ---------------------------------------------------------------- scratch + cleanup
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.err "$OUT"/*.rss
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/box-bench.XXXXXX")
-BOX_G=(--root "$WORK/box/root" --runroot "$WORK/box/run")
-PODMAN_G=(--root "$WORK/podman/root" --runroot "$WORK/podman/run" --tmpdir "$WORK/podman/tmp"
-	--volumepath "$WORK/podman/volumes" --network-config-dir "$WORK/podman/networks"
-	--cgroup-manager cgroupfs --events-backend none)
+scratch box-bench
 CRUN_G=(--root "$WORK/crun-state")
 BUNDLE=$WORK/bundle
 ROOTFS=$BUNDLE/rootfs
-# podman (cgroupfs manager) creates <controller>/libpod_parent; remove the ones this run created.
-PRE_LIBPOD=$(ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent 2>/dev/null || true)
-
-cleanup() {
-	local rc=$? id m d
-	set +e
-	trap - EXIT INT TERM
+bench_cleanup_hook() {
+	local id
 	if command -v crun >/dev/null 2>&1 && [ -d "$WORK/crun-state" ]; then
 		for id in $(crun "${CRUN_G[@]}" list -q 2>/dev/null); do crun "${CRUN_G[@]}" delete -f "$id" >/dev/null 2>&1; done
 	fi
-	if command -v podman >/dev/null 2>&1 && [ -d "$WORK/podman/root" ]; then
-		podman "${PODMAN_G[@]}" rm -af -t 0 >/dev/null 2>&1
-	fi
-	if [ -d "$WORK/box/root" ]; then
-		"$BOX" "${BOX_G[@]}" rm -f $("$BOX" "${BOX_G[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
-	fi
-	# Anything still mounted under the scratch dir (overlay mounts, shm, ...), deepest first.
-	awk -v w="$WORK" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-		while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "warning: could not unmount $m"; done
-	if grep -qF "$WORK" /proc/self/mountinfo; then
-		log "warning: mounts left under $WORK; not removing it"
-	else
-		rm -rf "$WORK"
-	fi
-	for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
-		[ -d "$d" ] || continue
-		grep -qxF "$d" <<<"$PRE_LIBPOD" && continue
-		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- cgroup v1/v2 hybrid fix for crun/podman
 # On a hybrid host crun refuses to run while any controller is available on the v2

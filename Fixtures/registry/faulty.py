@@ -34,7 +34,6 @@ Standard library only.
 """
 
 import argparse
-import hashlib
 import http.server
 import json
 import os
@@ -42,9 +41,10 @@ import re
 import signal
 import socket
 import sys
-import tarfile
 import threading
 import time
+
+from layout import digest, load_layout
 
 FAULTS = ["none", "blob-digest", "manifest-size", "media-type", "manifest-large", "manifest-not-json",
           "status-401", "status-404", "status-500", "hang", "cut-blob", "slow-blob"]
@@ -57,26 +57,6 @@ MANIFEST_TYPES = {
 UNKNOWN_TYPE = "application/vnd.example.unknown+json"
 LARGE = 6 * 1024 * 1024
 SLOW_RATE = 64 * 1024  # bytes per second
-
-
-def digest(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def load_layout(path):
-    """{relative name: bytes} for index.json and blobs/sha256/* of an OCI layout dir or tar."""
-    files = {}
-    if os.path.isdir(path):
-        for name in ["index.json"] + ["blobs/sha256/" + n for n in os.listdir(os.path.join(path, "blobs", "sha256"))]:
-            with open(os.path.join(path, name), "rb") as f:
-                files[name] = f.read()
-    else:
-        with tarfile.open(path) as t:
-            for m in t.getmembers():
-                name = m.name[2:] if m.name.startswith("./") else m.name
-                if m.isfile() and (name == "index.json" or name.startswith("blobs/sha256/")):
-                    files[name] = t.extractfile(m).read()
-    return files
 
 
 def tag_of(annotations):

@@ -35,15 +35,14 @@ stdout, says why on stderr and exits 1. Standard library only.
 
 import argparse
 import gzip
-import hashlib
 import http.client
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import urllib.parse
+
+from layout import digest, load_layout
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -66,26 +65,6 @@ def log(*args):
 
 class Failure(Exception):
     pass
-
-
-def digest(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def load_layout(path):
-    """{relative name: bytes} for index.json and blobs/sha256/* of an OCI layout dir or tar."""
-    files = {}
-    if os.path.isdir(path):
-        for name in ["index.json"] + ["blobs/sha256/" + n for n in os.listdir(os.path.join(path, "blobs", "sha256"))]:
-            with open(os.path.join(path, name), "rb") as f:
-                files[name] = f.read()
-    else:
-        with tarfile.open(path) as t:
-            for m in t.getmembers():
-                name = m.name[2:] if m.name.startswith("./") else m.name
-                if m.isfile() and (name == "index.json" or name.startswith("blobs/sha256/")):
-                    files[name] = t.extractfile(m).read()
-    return files
 
 
 def blob(files, d):

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import BoxCore
 
-// The freezer (`pause`/`unpause`) and the process list (`top`), shared by both backends.
+// The freezer (`pause`/`unpause`), the process list (`top`) and the OOM count, shared by both backends.
 
 extension CgroupBackend {
     /// The pids in the cgroup (its `cgroup.procs`; on v1 the first controller directory that has one).
@@ -13,6 +13,21 @@ extension CgroupBackend {
             return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
         }
         return []
+    }
+
+    /// The OOM killer's kills in the cgroup: `oom_kill` of v1's `memory.oom_control` or v2's `memory.events`.
+    public func oomKills(_ path: String) -> Int {
+        var total = 0
+        for dir in directories(path) {
+            for file in ["memory.oom_control", "memory.events"] {
+                guard let bytes = try? Files.read(dir + "/" + file) else { continue }
+                for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                    let f = line.split(separator: " ")
+                    if f.count == 2, f[0] == "oom_kill", let n = Int(f[1]) { total += n }
+                }
+            }
+        }
+        return total
     }
 }
 

@@ -99,20 +99,3 @@ public final class ContainerIO {
 
     deinit { close() }
 }
-
-/// The OOM killer's kills in a cgroup: `oom_kill` in v1's `memory.oom_control` or v2's `memory.events`.
-public enum OOM {
-    public static func kills(in dirs: [String]) -> Int {
-        var total = 0
-        for dir in dirs {
-            for file in ["memory.oom_control", "memory.events"] {
-                guard let bytes = try? Files.read(dir + "/" + file) else { continue }
-                for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-                    let f = line.split(separator: " ")
-                    if f.count == 2, f[0] == "oom_kill", let n = Int(f[1]) { total += n }
-                }
-            }
-        }
-        return total
-    }
-}

@@ -167,6 +167,9 @@ public struct HealthConfig: Codable, Sendable, Equatable {
     public var startPeriod: Int64
     public var retries: Int
 
+    /// The interval in milliseconds, at least 1: the monitor's timer.
+    public var intervalMilliseconds: Int32 { Int32(clamping: max(interval / 1_000_000, 1)) }
+
     public init(test: [String], interval: Int64, timeout: Int64, startPeriod: Int64, retries: Int) {
         self.test = test
         self.interval = interval

@@ -202,7 +202,7 @@ public struct Launcher: Sendable {
     @discardableResult
     public func finish(_ r: ContainerRecord, exitCode: Int32, restarting: Bool = false) throws(BoxError) -> ContainerRecord? {
         // the OOM killer's count is read before the cgroup goes
-        let oom = OOM.kills(in: cgroups.directories(r.settings.cgroupPath)) > 0
+        let oom = cgroups.oomKills(r.settings.cgroupPath) > 0
         try? cgroups.remove(r.settings.cgroupPath)
         if r.settings.autoRemove && !restarting {
             try Containers.remove(r, store: store, anonymousVolumes: true)

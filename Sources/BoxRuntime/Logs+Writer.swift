@@ -22,6 +22,14 @@ public final class LogWriter {
         }
     }
 
+    /// Lets a relay write to this log: its `log` and `log_fn` fields.
+    func attach(to relay: inout box_relay) {
+        relay.log = UnsafeMutableRawPointer(log)
+        relay.log_fn = { ctx, stream, buf, n in
+            box_log_write(ctx!.assumingMemoryBound(to: box_log.self), stream, buf, n)
+        }
+    }
+
     deinit {
         box_log_close(log)
         log.deallocate()

@@ -26,17 +26,11 @@ public struct Monitor {
     /// stderr, the signals of `signalFD` are forwarded. Returns the exit code, recorded.
     public func runForeground(_ r: ContainerRecord, stdin: ContainerIO.Stdin, signalFD: Int32) throws(BoxError) -> Int32 {
         let io = try ContainerIO(tty: false, stdin: stdin)
-        let log = try LogFile(r, store: store)
+        let log = try LogTarget(r, store: store)?.open()
         let p = try launcher.start(r, io: io)
-        var relay = box_relay()
-        box_relay_init(&relay)
-        relay.pidfd = p.pidfd
-        relay.out_fd = io.outRead
-        relay.err_fd = io.errRead
+        var relay = Self.relay(p, io, signalFD: signalFD, log: log)
         relay.local_out = 1
         relay.local_err = 2
-        relay.signal_fd = signalFD
-        log?.attach(to: &relay)
         _ = box_relay_run(&relay)
         let code = launcher.reap(p)
         io.close()
@@ -146,6 +140,18 @@ public struct Monitor {
         return true
     }
 
+    /// A relay of the container's output (to `log` when there is one), passing on the signals of `signalFD`.
+    static func relay(_ p: StartedProcess, _ io: ContainerIO, signalFD: Int32, log: LogWriter?) -> box_relay {
+        var relay = box_relay()
+        box_relay_init(&relay)
+        relay.pidfd = p.pidfd
+        relay.out_fd = io.outRead
+        relay.err_fd = io.errRead
+        relay.signal_fd = signalFD
+        log?.attach(to: &relay)
+        return relay
+    }
+
     /// Sends the exit code to attached clients and closes them.
     static func finishClients(_ fds: [Int32], _ code: Int32) {
         guard !fds.isEmpty else { return }
@@ -163,13 +169,8 @@ public struct Monitor {
         for fd in [p.pidfd, io.outRead, io.errRead, io.inWrite, io.master, signalFD, listenFD] + clients where fd >= 0 {
             _ = fcntl(fd, F_SETFD, 0)
         }
-        var log = "-"
-        if let format = LogFile.format(r.settings.logDriver) {
-            let o = r.settings.logOptions
-            let maxSize = (try? o["max-size"].map { (s) throws(BoxError) in try LogOptions.size(s) }) ?? nil
-            log = "\(format):\(maxSize ?? 0):\(o["max-file"].flatMap { Int($0) } ?? 1):\(store.logPath(r.id))"
-        }
-        let health = r.settings.healthcheck.map { max($0.interval / 1_000_000, 1) } ?? 0
+        let log = (try? LogTarget(r, store: store))??.loopArgument ?? "-"
+        let health = r.settings.healthcheck?.intervalMilliseconds ?? 0
         let args = [exe, "container-monitor-loop", fds.map(String.init).joined(separator: ","),
                     clients.isEmpty ? "-" : clients.map(String.init).joined(separator: ","), log, "\(health)",
                     exe, "--root", store.paths.root, "--runroot", store.paths.runRoot, "container-monitor", r.id,
@@ -183,20 +184,14 @@ public struct Monitor {
     /// the clients still attached, which get the code once it is recorded.
     private func relayInProcess(_ r: ContainerRecord, _ p: StartedProcess, _ io: ContainerIO, signalFD: Int32,
                                 listenFD: Int32, clients: [Int32]) -> (Int32, [Int32]) {
-        var relay = box_relay()
-        box_relay_init(&relay)
-        relay.pidfd = p.pidfd
-        relay.out_fd = io.outRead
-        relay.err_fd = io.errRead
+        let log = try? LogTarget(r, store: store)?.open()
+        var relay = Self.relay(p, io, signalFD: signalFD, log: log)
         relay.in_fd = io.inWrite
         relay.master_fd = io.master
-        relay.signal_fd = signalFD
         relay.listen_fd = listenFD
         for fd in clients { box_relay_add_client(&relay, fd) }
-        let log = (try? LogFile(r, store: store)) ?? nil
-        log?.attach(to: &relay)
         var checker: Int32 = 0
-        if let hc = r.settings.healthcheck { relay.timer_ms = Int32(clamping: max(hc.interval / 1_000_000, 1)) }
+        relay.timer_ms = Int32(r.settings.healthcheck?.intervalMilliseconds ?? 0)
         while box_relay_run(&relay) == BOX_RELAY_TIMER {
             // one check at a time; each enforces its own timeout
             var status: Int32 = 0

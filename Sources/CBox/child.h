@@ -13,6 +13,7 @@
 #define set_identity box_child_set_identity
 #define exec_command box_child_exec_command
 #define setup_console box_child_setup_console
+#define setup_stdio box_child_setup_stdio
 #define fd_path box_child_fd_path
 #define send_fd box_child_send_fd
 
@@ -43,6 +44,10 @@ __attribute__((visibility("hidden"))) void set_identity(struct child *c);
 /* Opens a pty in the current devpts, makes it the controlling terminal of a new session and the stdio,
  * and sends the master over cfg->console_fd. */
 __attribute__((visibility("hidden"))) void setup_console(struct child *c);
+
+/* The command's stdio: the pty (setup_console) when console is set, else a session of its own and
+ * cfg->stdin_fd/stdout_fd/stderr_fd on 0, 1, 2; then every fd above 2 is marked close-on-exec. */
+__attribute__((visibility("hidden"))) void setup_stdio(struct child *c, int console);
 
 /* execve of cfg->argv, with a $PATH search (cfg->path) for a name without '/'; reports 126 or 127. */
 __attribute__((visibility("hidden"), noreturn)) void exec_command(struct child *c);

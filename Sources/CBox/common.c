@@ -158,3 +158,18 @@ void setup_console(struct child *c) {
     close(master);
     close(cfg->console_fd);
 }
+
+void setup_stdio(struct child *c, int console) {
+    const struct box_spawn_config *cfg = c->cfg;
+    if (console) {
+        setup_console(c);
+    } else {
+        /* a session of its own, as under Docker: the caller's terminal signals box, which passes them on once */
+        setsid();
+        if (cfg->stdin_fd >= 0 && dup2(cfg->stdin_fd, 0) < 0) fail(c->errfd, 125, errno, "dup stdin", NULL, NULL);
+        if (cfg->stdout_fd >= 0 && dup2(cfg->stdout_fd, 1) < 0) fail(c->errfd, 125, errno, "dup stdout", NULL, NULL);
+        if (cfg->stderr_fd >= 0 && dup2(cfg->stderr_fd, 2) < 0) fail(c->errfd, 125, errno, "dup stderr", NULL, NULL);
+    }
+    /* no fd of box's may reach the container: all above 2 close at exec (the error pipe included) */
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(c->errfd, 125, errno, "close_range", NULL, NULL);
+}

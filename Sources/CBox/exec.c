@@ -101,17 +101,7 @@ static void __attribute__((noreturn)) command_main(const struct box_exec_config 
     set_identity(&c);
     if (!in_cwd && chdir(p->cwd) < 0) fail(errfd, 126, errno, "chdir to ", p->cwd, NULL);
 
-    if (p->console_fd >= 0 && !cfg->detach) {
-        setup_console(&c);
-    } else {
-        /* a session of its own, as under Docker: the caller's terminal signals box, which passes them on once */
-        setsid();
-        if (p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) fail(errfd, 125, errno, "dup stdin", NULL, NULL);
-        if (p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) fail(errfd, 125, errno, "dup stdout", NULL, NULL);
-        if (p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0) fail(errfd, 125, errno, "dup stderr", NULL, NULL);
-    }
-    /* no fd of box's may reach the container: all above 2 close at exec (the error pipe included) */
-    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(errfd, 125, errno, "close_range", NULL, NULL);
+    setup_stdio(&c, p->console_fd >= 0 && !cfg->detach);
     exec_command(&c);
 }
 

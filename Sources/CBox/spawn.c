@@ -351,17 +351,7 @@ static void __attribute__((noreturn)) child_main(struct child *c) {
     set_identity(c);
     if (cfg->cwd && chdir(cfg->cwd) < 0) fail(errfd, 125, errno, "chdir to ", cfg->cwd, NULL);
 
-    if (cfg->console_fd >= 0) {
-        setup_console(c);
-    } else {
-        /* a session of its own, as under Docker: the caller's terminal signals box, which passes them on once */
-        setsid();
-        if (cfg->stdin_fd >= 0 && dup2(cfg->stdin_fd, 0) < 0) fail(errfd, 125, errno, "dup stdin", NULL, NULL);
-        if (cfg->stdout_fd >= 0 && dup2(cfg->stdout_fd, 1) < 0) fail(errfd, 125, errno, "dup stdout", NULL, NULL);
-        if (cfg->stderr_fd >= 0 && dup2(cfg->stderr_fd, 2) < 0) fail(errfd, 125, errno, "dup stderr", NULL, NULL);
-    }
-    /* no fd of box's may reach the container: all above 2 close at exec (the error pipe included) */
-    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(errfd, 125, errno, "close_range", NULL, NULL);
+    setup_stdio(c, cfg->console_fd >= 0);
 
     if (cfg->init) run_init(c);
     exec_command(c);

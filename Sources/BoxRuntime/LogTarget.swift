@@ -4,46 +4,30 @@ import Glibc
 import BoxCore
 import CBox
 
-/// The open log file of a container, as its relay writes it (`--log-driver json-file` or `k8s-file`).
-public final class LogFile {
-    let log: UnsafeMutablePointer<box_log>
+/// Where and how a container's relay writes its log: the driver's format and the `--log-opt` limits.
+public struct LogTarget: Sendable {
+    public var path: String
+    public var format: LogFormat
+    public var maxSize: Int64
+    public var maxFiles: Int
 
-    /// Opens the log of `r` for appending; nil with `--log-driver none`.
+    /// The log of `r`; nil with `--log-driver none`.
     public init?(_ r: ContainerRecord, store: ContainerStore) throws(BoxError) {
-        guard let format = Self.format(r.settings.logDriver) else { return nil }
+        guard let format = LogFormat(driver: r.settings.logDriver) else { return nil }
         let opts = r.settings.logOptions
-        let maxSize = try opts["max-size"].map { (s) throws(BoxError) in try LogOptions.size(s) } ?? 0
-        let maxFiles = Int32(opts["max-file"].flatMap { Int($0) } ?? 1)
-        log = .allocate(capacity: 1)
-        let path = store.logPath(r.id)
-        if box_log_open(log, path, format, maxSize, maxFiles) != 0 {
-            let e = errno
-            log.deallocate()
-            throw BoxError.sys("open log", path, errno: e)
-        }
+        self.path = store.logPath(r.id)
+        self.format = format
+        maxSize = try opts["max-size"].map { (s) throws(BoxError) in try LogOptions.size(s) } ?? 0
+        maxFiles = opts["max-file"].flatMap { Int($0) } ?? 1
     }
 
-    /// The C writer's format for a log driver; nil for `none`.
-    static func format(_ driver: String) -> Int32? {
-        switch driver {
-        case "json-file": Int32(BOX_LOG_JSON)
-        case "k8s-file": Int32(BOX_LOG_K8S)
-        default: nil
-        }
+    /// Opens it for appending.
+    public func open() throws(BoxError) -> LogWriter {
+        try LogWriter(path: path, format: format, maxSize: maxSize, maxFiles: maxFiles)
     }
 
-    /// The relay's view: its `log` and `log_fn` fields.
-    func attach(to relay: inout box_relay) {
-        relay.log = UnsafeMutableRawPointer(log)
-        relay.log_fn = { ctx, stream, buf, n in
-            box_log_write(ctx!.assumingMemoryBound(to: box_log.self), stream, buf, n)
-        }
-    }
-
-    deinit {
-        box_log_close(log)
-        log.deallocate()
-    }
+    /// The monitor loop's argument: `format:max_size:max_files:path` (`CBox/monitor.c`).
+    var loopArgument: String { "\(format.cValue):\(maxSize):\(maxFiles):\(path)" }
 }
 
 /// Checking `--log-driver` and `--log-opt` as Docker does.
