@@ -23,6 +23,10 @@ public struct RuntimeSpec: Codable, Hashable, Sendable {
         public var cwd: String
         public var capabilities: Capabilities
         public var noNewPrivileges: Bool
+        /// `--ulimit`: the process's resource limits.
+        public var rlimits: [POSIXRlimit]?
+        /// `--oom-score-adj`.
+        public var oomScoreAdj: Int?
 
         public init(terminal: Bool = false, user: User, args: [String], env: [String], cwd: String,
                     capabilities: Capabilities, noNewPrivileges: Bool = false) {
@@ -100,6 +104,14 @@ public struct RuntimeSpec: Codable, Hashable, Sendable {
         public var maskedPaths: [String]
         public var readonlyPaths: [String]
         public var cgroupsPath: String?
+        /// The cgroup limits (`--memory`, `--cpus`, `--pids-limit`, …) and device rules.
+        public var resources: Resources?
+        /// `--sysctl`: namespaced kernel parameters, `net.ipv4.ip_forward` style.
+        public var sysctl: [String: String]?
+        /// `--device` and, with `--privileged`, the host's devices: nodes made in the container's `/dev`.
+        public var devices: [Device]?
+        /// The seccomp policy; nil for none (`unconfined`, `--privileged`).
+        public var seccomp: Seccomp?
 
         public init(namespaces: [Namespace], maskedPaths: [String], readonlyPaths: [String], cgroupsPath: String?) {
             self.namespaces = namespaces

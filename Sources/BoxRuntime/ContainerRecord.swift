@@ -60,6 +60,10 @@ public struct ContainerSettings: Codable, Sendable, Equatable {
     public var tmpfsMounts: [TmpfsMount] = []
     /// `--volumes-from`, as given.
     public var volumesFrom: [String] = []
+    /// The resource, security and isolation flags as given, for `inspect`'s `HostConfig` and `box update`.
+    public var resources: ResourceOptions?
+    public var security: SecurityOptions?
+    public var isolation: IsolationOptions?
 
     public init(labels: [String: String], autoRemove: Bool, networkMode: String, binds: [BindMount], tmpfs: [String: String],
                 readOnly: Bool, interactive: Bool, entrypoint: [String]?, cmd: [String]?, user: String, workingDir: String,

@@ -48,6 +48,9 @@ public enum Containers {
         settings.volumes = options.volumes
         settings.tmpfsMounts = options.tmpfsMounts
         settings.volumesFrom = options.volumesFrom
+        settings.resources = options.resources
+        settings.security = options.security
+        settings.isolation = options.isolation
         var record = ContainerRecord(
             id: id, name: options.name ?? Names.random(), image: imageRef, imageID: image.id, created: Time.now(),
             spec: spec, lowerDirs: layers, settings: settings, state: .created)

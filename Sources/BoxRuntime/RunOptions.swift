@@ -42,6 +42,13 @@ public struct RunOptions: Sendable {
     public var stopTimeout: Int?
     /// `--health-*`: what replaces parts of the image's health check.
     public var health = HealthFlags()
+    /// Cgroup limits: `--memory`, `--cpus`, `--pids-limit`, … (`RunOptions+Resources.swift`).
+    public var resources = ResourceOptions()
+    /// Capabilities, seccomp, `--privileged`, `--security-opt` (`RunOptions+Security.swift`).
+    public var security = SecurityOptions()
+    /// Namespaces shared with the host, `--ulimit`, `--sysctl`, `--device`, `--shm-size`, `--oom-score-adj`
+    /// (`RunOptions+Isolation.swift`).
+    public var isolation = IsolationOptions()
 
     public init() {}
 }

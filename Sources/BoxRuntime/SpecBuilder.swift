@@ -131,8 +131,12 @@ public enum SpecBuilder {
         mounts += extra.sorted { $0.destination.split(separator: "/").count < $1.destination.split(separator: "/").count }
         var ns = ["pid", "mount", "uts", "ipc", "cgroup"].map { RuntimeSpec.Namespace(type: $0) }
         if options.network != "host" { ns.append(.init(type: "network")) }
-        return RuntimeSpec(process: process, root: .init(path: rootfs, readonly: options.readOnly), hostname: hostname,
-                           mounts: mounts, linux: .init(namespaces: ns, maskedPaths: maskedPaths, readonlyPaths: readonlyPaths,
-                                                        cgroupsPath: cgroupsPath))
+        var spec = RuntimeSpec(process: process, root: .init(path: rootfs, readonly: options.readOnly), hostname: hostname,
+                               mounts: mounts, linux: .init(namespaces: ns, maskedPaths: maskedPaths, readonlyPaths: readonlyPaths,
+                                                            cgroupsPath: cgroupsPath))
+        try applyResources(options.resources, to: &spec)
+        try applyIsolation(options.isolation, to: &spec)
+        try applySecurity(options.security, to: &spec)
+        return spec
     }
 }

@@ -16,6 +16,8 @@
 #define setup_stdio box_child_setup_stdio
 #define fd_path box_child_fd_path
 #define send_fd box_child_send_fd
+#define install_seccomp box_child_install_seccomp
+#define set_limits box_child_set_limits
 
 /* The child's view of its configuration plus its own fds. */
 struct child {
@@ -37,6 +39,12 @@ __attribute__((visibility("hidden"), noreturn)) void fail(int errfd, int code, i
 
 /* Drops from the bounding set what cfg->cap_bounding lacks (before set_identity: it needs CAP_SETPCAP). */
 __attribute__((visibility("hidden"))) void set_capabilities(struct child *c);
+
+/* Installs cfg->seccomp_filter, if any (before set_capabilities: without no_new_privs it needs CAP_SYS_ADMIN). */
+__attribute__((visibility("hidden"))) void install_seccomp(struct child *c);
+
+/* cfg->rlimits and cfg->oom_score_adj for the process (and what it execs). */
+__attribute__((visibility("hidden"))) void set_limits(struct child *c);
 
 /* Groups, gid, uid, then the effective and permitted sets (uid 0 only), ambient cleared, no_new_privs. */
 __attribute__((visibility("hidden"))) void set_identity(struct child *c);

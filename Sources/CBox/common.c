@@ -11,6 +11,9 @@
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -35,6 +38,35 @@ void fail(int errfd, int code, int err, const char *a, const char *b, const char
     ssize_t unused = write(errfd, &e, sizeof e);
     (void)unused;
     _exit(code);
+}
+
+void install_seccomp(struct child *c) {
+    const struct box_spawn_config *cfg = c->cfg;
+    if (!cfg->seccomp_filter || cfg->seccomp_len == 0) return;
+    struct sock_fprog prog = { (unsigned short)cfg->seccomp_len, (struct sock_filter *)cfg->seccomp_filter };
+    if (cfg->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(c->errfd, 125, errno, "set no_new_privs", NULL, NULL);
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) fail(c->errfd, 125, errno, "install seccomp filter", NULL, NULL);
+}
+
+void set_limits(struct child *c) {
+    const struct box_spawn_config *cfg = c->cfg;
+    for (int i = 0; i < cfg->n_rlimits; i++) {
+        struct rlimit rl = { (rlim_t)cfg->rlimits[i].soft, (rlim_t)cfg->rlimits[i].hard };
+        if (setrlimit(cfg->rlimits[i].resource, &rl) < 0) fail(c->errfd, 125, errno, "setrlimit", NULL, NULL);
+    }
+    if (cfg->set_oom_score_adj) {
+        char buf[16];
+        int n = 0, v = cfg->oom_score_adj;
+        unsigned u = v < 0 ? (unsigned)-v : (unsigned)v;
+        char tmp[12];
+        do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+        int k = 0;
+        if (v < 0) buf[k++] = '-';
+        while (n) buf[k++] = tmp[--n];
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, buf, (size_t)k) != k) fail(c->errfd, 125, errno, "write oom_score_adj", NULL, NULL);
+        close(fd);
+    }
 }
 
 void set_capabilities(struct child *c) {

@@ -97,6 +97,8 @@ static void __attribute__((noreturn)) command_main(const struct box_exec_config 
      * if root was refused (root squashed on NFS), again as the user */
     int in_cwd = p->cwd == NULL || chdir(p->cwd) == 0;
     if (!in_cwd && errno != EACCES && errno != EPERM) fail(errfd, 126, errno, "chdir to ", p->cwd, NULL);
+    set_limits(&c);
+    install_seccomp(&c);
     set_capabilities(&c);
     set_identity(&c);
     if (!in_cwd && chdir(p->cwd) < 0) fail(errfd, 126, errno, "chdir to ", p->cwd, NULL);

@@ -347,6 +347,8 @@ static void __attribute__((noreturn)) child_main(struct child *c) {
         fail(errfd, 125, errno, "sethostname", NULL, NULL);
     if (cfg->loopback_up) loopback_up(c);
 
+    set_limits(c);
+    install_seccomp(c);
     set_capabilities(c);
     set_identity(c);
     if (cfg->cwd && chdir(cfg->cwd) < 0) fail(errfd, 125, errno, "chdir to ", cfg->cwd, NULL);

@@ -36,6 +36,12 @@ struct box_mount {
     uint32_t dev_major, dev_minor;
 };
 
+/* One resource limit of a container's process (RLIMIT_*). */
+struct box_rlimit {
+    int resource;
+    uint64_t soft, hard;
+};
+
 struct box_spawn_config {
     int clone_flags;            /* BOX_CLONE_NEW* */
     int unshare_cgroupns;       /* unshare the cgroup namespace after the parent placed the child */
@@ -64,6 +70,13 @@ struct box_spawn_config {
                                    controlling terminal and stdio, and sends the master back over it */
     uint16_t tty_rows, tty_cols; /* the pty's first window size (0: leave it) */
     int init;                   /* run box's init as PID 1: it forwards signals to the command and reaps zombies */
+    const void *seccomp_filter; /* a classic BPF program (struct sock_filter[]), installed just before the
+                                   capabilities are dropped; NULL for none */
+    uint32_t seccomp_len;       /* its length in instructions */
+    const struct box_rlimit *rlimits; /* setrlimit before exec */
+    int n_rlimits;
+    int set_oom_score_adj;      /* write oom_score_adj to /proc/self/oom_score_adj */
+    int oom_score_adj;
 };
 
 /* The child's report when a step fails: the errno and the step's name. */

@@ -77,6 +77,9 @@ struct CreateFlags: ParsableArguments {
     @Flag(name: .customLong("no-healthcheck"), help: "Disable any container-specified HEALTHCHECK")
     var noHealthcheck = false
     @OptionGroup var registry: RegistryFlags
+    @OptionGroup var resourceFlags: ResourceFlags
+    @OptionGroup var securityFlags: SecurityFlags
+    @OptionGroup var isolationFlags: IsolationFlags
 
     /// The options as the runtime takes them; checks every value.
     func options(command: [String]) throws(BoxError) -> RunOptions {
@@ -146,6 +149,9 @@ struct CreateFlags: ParsableArguments {
         if !["missing", "always", "newer", "never"].contains(pull) {
             throw BoxError(.invalidArgument, "invalid pull policy \"\(pull)\": use missing, always, newer or never")
         }
+        try resourceFlags.apply(to: &o)
+        try securityFlags.apply(to: &o)
+        try isolationFlags.apply(to: &o)
         return o
     }
 
