@@ -123,19 +123,29 @@ struct ContainerInspect: Encodable {
         var Healthcheck: HealthcheckInfo?
     }
 
+    /// Docker's `HostConfig`: one flat object, encoded from the general part and the resource, security and
+    /// isolation parts, each kept beside the flags it reports (`ResourceView`, `SecurityView`, `IsolationView`).
     struct HostConfigInfo: Encodable {
+        var general: GeneralHostConfig
+        var resources: ResourceHostConfig
+        var security: SecurityHostConfig
+        var isolation: IsolationHostConfig
+
+        func encode(to encoder: any Encoder) throws {
+            try general.encode(to: encoder)
+            try resources.encode(to: encoder)
+            try security.encode(to: encoder)
+            try isolation.encode(to: encoder)
+        }
+    }
+
+    struct GeneralHostConfig: Encodable {
         var Binds: [String]?
         var Mounts: [MountView.HostMount]?
         var NetworkMode: String
         var AutoRemove: Bool
-        var CapAdd: [String]?
-        var CapDrop: [String]?
-        var Privileged = false
         var ReadonlyRootfs: Bool
         var Tmpfs: [String: String]?
-        var CgroupnsMode = "private"
-        var IpcMode = "private"
-        var PidMode = ""
         var RestartPolicy: RestartPolicyInfo
         var LogConfig: LogConfigInfo
         var Init: Bool
@@ -191,11 +201,12 @@ struct ContainerInspect: Encodable {
         HostsPath = run + "/hosts"
         Name = "/" + r.name
         let st = r.settings
-        self.HostConfig = HostConfigInfo(Binds: MountView.binds(st), Mounts: MountView.hostMounts(st), NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
-                           CapAdd: st.capAdd.isEmpty ? nil : st.capAdd, CapDrop: st.capDrop.isEmpty ? nil : st.capDrop,
+        let general = GeneralHostConfig(Binds: MountView.binds(st), Mounts: MountView.hostMounts(st), NetworkMode: st.networkMode, AutoRemove: st.autoRemove,
                            ReadonlyRootfs: st.readOnly, Tmpfs: st.tmpfs.isEmpty ? nil : st.tmpfs,
                            RestartPolicy: RestartPolicyInfo(Name: st.restartPolicy.name, MaximumRetryCount: st.restartPolicy.maximumRetryCount),
                            LogConfig: LogConfigInfo(Type: st.logDriver, Config: st.logOptions), Init: st.initProcess)
+        self.HostConfig = HostConfigInfo(general: general, resources: ResourceHostConfig(r), security: SecurityHostConfig(r),
+                                         isolation: IsolationHostConfig(r))
         self.GraphDriver = GraphDriverInfo(Data: ["LowerDir": r.lowerDirs.joined(separator: ":"), "UpperDir": dir + "/upper",
                                    "WorkDir": dir + "/work", "MergedDir": dir + "/rootfs"])
         Mounts = MountView.mounts(st, paths: paths)
