@@ -65,6 +65,20 @@ struct MountOptions: Equatable {
     }
 }
 
+/// The process's rlimits and OOM score adjustment, for the C side's `set_limits` (the start path and exec).
+func setLimits(_ process: RuntimeSpec.Process, on cfg: inout box_spawn_config, arena: CArena) {
+    let rlimits = (process.rlimits ?? []).compactMap { l -> box_rlimit? in
+        guard let n = SpecBuilder.rlimitNumbers[l.type.dropFirst(7).lowercased()] else { return nil }
+        return box_rlimit(resource: n, soft: l.soft, hard: l.hard)
+    }
+    cfg.rlimits = arena.array(rlimits)
+    cfg.n_rlimits = Int32(rlimits.count)
+    if let adj = process.oomScoreAdj {
+        cfg.set_oom_score_adj = 1
+        cfg.oom_score_adj = Int32(adj)
+    }
+}
+
 /// The device nodes every container gets, with their major and minor numbers.
 let defaultDevices: [(String, UInt32, UInt32)] = [
     ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
@@ -97,7 +111,16 @@ func mountList(_ spec: RuntimeSpec, arena: CArena) -> [box_mount] {
                 add(BOX_MOUNT_DEVICE, source: path, target: path, mode: UInt32(S_IFCHR) | 0o666, major: major, minor: minor)
             }
             for (path, target) in defaultDevLinks { add(BOX_MOUNT_SYMLINK, source: target, target: path) }
+            for d in spec.linux.devices ?? [] {
+                let type = d.type == "b" ? S_IFBLK : S_IFCHR
+                add(BOX_MOUNT_DEVICE, source: d.path, target: d.path, mode: UInt32(type) | (d.fileMode ?? 0o666) & 0o7777,
+                    major: UInt32(truncatingIfNeeded: d.major), minor: UInt32(truncatingIfNeeded: d.minor))
+            }
         }
+    }
+    // kernel parameters while /proc/sys is still writable; sorted, so the order is the same every start
+    for (key, value) in (spec.linux.sysctl ?? [:]).sorted(by: { $0.key < $1.key }) {
+        add(BOX_MOUNT_SYSCTL, source: nil, target: "/proc/sys/" + key.split(separator: ".").joined(separator: "/"), data: value)
     }
     for p in spec.linux.maskedPaths { add(BOX_MOUNT_MASK, source: nil, target: p) }
     for p in spec.linux.readonlyPaths { add(BOX_MOUNT_READONLY, source: nil, target: p) }

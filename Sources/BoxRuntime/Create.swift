@@ -13,6 +13,8 @@ public enum Containers {
         let config = try images.config(of: image)
         if let name = options.name { try validateName(name) }
         var options = options
+        // Docker's default cgroup namespace: the host's on cgroup v1, a private one on v2
+        if options.isolation.cgroupnsMode == nil { options.isolation.cgroupnsMode = cgroups.version == "v2" ? "private" : "host" }
         try planMounts(&options, image: config.config, store: store)
         let volumes = try VolumeStore(paths: store.paths)
         let id = ContainerStore.newID()

@@ -197,6 +197,7 @@ public struct Executor: Sendable {
         p.cap_bounding = bounding
         p.cap_effective = effective
         p.no_new_privs = spec.noNewPrivileges ? 1 : 0
+        setLimits(spec, on: &p, arena: arena)
         p.stdin_fd = stdio.stdin
         p.stdout_fd = stdio.stdout
         p.stderr_fd = stdio.stderr

@@ -65,9 +65,9 @@ public struct Launcher: Sendable {
         // lowerdir entries relative to the layers directory keep the option short (the page-size limit)
         let lowers = r.lowerDirs.map { $0.hasPrefix(layersDir + "/") ? String($0.dropFirst(layersDir.count + 1)) : $0 }
         let overlay = "lowerdir=\(lowers.joined(separator: ":")),upperdir=\(base)/upper,workdir=\(base)/work"
-        var flags: Int32 = BOX_CLONE_NEWNS | BOX_CLONE_NEWPID | BOX_CLONE_NEWUTS | BOX_CLONE_NEWIPC
         let nsTypes = Set(spec.linux.namespaces.map(\.type))
-        if nsTypes.contains("network") { flags |= BOX_CLONE_NEWNET }
+        // the cgroup namespace is unshared by the child once it is in its cgroup
+        let flags = Executor.namespaceFlags(Array(nsTypes)) & ~BOX_CLONE_NEWCGROUP
         let caps = try Capabilities.mask(spec.process.capabilities.bounding)
         let effective = try Capabilities.mask(spec.process.capabilities.effective)
         let pathEnv = spec.process.env.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
@@ -82,7 +82,7 @@ public struct Launcher: Sendable {
         cfg.mounts = mountArray
         cfg.n_mounts = Int32(mounts.count)
         cfg.readonly_rootfs = spec.root.readonly ? 1 : 0
-        cfg.hostname = arena.optional(spec.hostname)
+        cfg.hostname = nsTypes.contains("uts") ? arena.optional(spec.hostname) : nil
         cfg.loopback_up = nsTypes.contains("network") ? 1 : 0
         cfg.cwd = arena.string(spec.process.cwd)
         cfg.argv = arena.strings(spec.process.args)
@@ -103,6 +103,7 @@ public struct Launcher: Sendable {
         cfg.tty_rows = size.rows
         cfg.tty_cols = size.cols
         cfg.`init` = r.settings.initProcess ? 1 : 0
+        setLimits(spec.process, on: &cfg, arena: arena)
 
         var pidfd: Int32 = -1, releaseFD: Int32 = -1, errorFD: Int32 = -1
         let pid = box_spawn(&cfg, &pidfd, &releaseFD, &errorFD)

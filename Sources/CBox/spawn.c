@@ -198,6 +198,15 @@ static void do_mount(struct child *c, int rootfd, const struct box_mount *m) {
         close(fd);
         break;
     }
+    case BOX_MOUNT_SYSCTL: {
+        fd = open_in_root(rootfd, m->target, O_WRONLY | O_TRUNC);
+        if (fd < 0) fail(errfd, 125, errno, "set sysctl ", m->target, NULL);
+        size_t len = m->data ? strlen(m->data) : 0;
+        ssize_t n = write(fd, m->data ? m->data : "", len);
+        if (n < 0 || (size_t)n != len) fail(errfd, 125, n < 0 ? errno : EIO, "set sysctl ", m->target, NULL);
+        close(fd);
+        break;
+    }
     case BOX_MOUNT_SYMLINK: {
         char scratch[4096];
         const char *name;

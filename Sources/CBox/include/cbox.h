@@ -23,6 +23,7 @@ enum box_mount_kind {
     BOX_MOUNT_READONLY = 3, /* remount target read-only; absent is fine */
     BOX_MOUNT_DEVICE = 4,   /* create device node target (mknod, or bind from the host's source when that fails) */
     BOX_MOUNT_SYMLINK = 5,  /* create symlink target -> source */
+    BOX_MOUNT_SYSCTL = 6,   /* write data to target, a file under /proc/sys (before /proc/sys is made read-only) */
 };
 
 struct box_mount {
