@@ -6,11 +6,11 @@ BOX         := $(STATIC_DIR)/release/box
 DEMO_ROOT   ?= /var/lib/box
 
 # libarchive's own dependencies must be named for a fully static link; only what box uses is pulled in.
-STATIC_LIBS := archive acl lzma zstd lz4 bz2 curl ssl crypto z nettle xml2 cap
+STATIC_LIBS := archive acl lzma zstd lz4 bz2 curl ssl crypto z nettle xml2 cap seccomp
 STATIC_FLAGS := -Xswiftc -static-executable -Xlinker --start-group $(foreach l,$(STATIC_LIBS),-Xlinker -l$(l)) \
                 -Xlinker --end-group -Xlinker -z -Xlinker now
 
-DEB_BUILD := dpkg-dev curl libcap-dev libarchive-dev zlib1g-dev libssl-dev libacl1-dev libzstd-dev liblz4-dev libbz2-dev \
+DEB_BUILD := dpkg-dev curl libcap-dev libseccomp-dev libarchive-dev zlib1g-dev libssl-dev libacl1-dev libzstd-dev liblz4-dev libbz2-dev \
              liblzma-dev nettle-dev libxml2-dev libicu-dev pkg-config
 DEB_TEST  := busybox-static python3 procps util-linux bsdutils findutils docker-registry skopeo openssl apache2-utils zstd
 
