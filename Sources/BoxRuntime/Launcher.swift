@@ -116,6 +116,8 @@ public struct Launcher: Sendable {
         } else {
             do throws(BoxError) {
                 try cgroups.create(cgroupPath)
+                // the limits before the process joins: it never runs unlimited
+                if let limits = spec.linux.resources { try cgroups.apply(limits, to: cgroupPath) }
                 try cgroups.add(pid: pid, to: cgroupPath)
                 let startTime = ProcessInfo.startTime(pid) ?? 0
                 let monitorStart = monitorPid > 0 ? ProcessInfo.startTime(monitorPid) ?? 0 : 0
