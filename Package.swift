@@ -39,9 +39,12 @@ let package = Package(
                 dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxImage", "BoxCgroups", "BoxVolume", "BoxSeccomp", "CBox",
                                "CCap"],
                 swiftSettings: strict),
+        .target(name: "BoxBuild",
+                dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxImage", "BoxRegistry", "BoxCgroups", "BoxRuntime", "CBox"],
+                swiftSettings: strict),
         .executableTarget(name: "box",
                           dependencies: ["BoxCore", "BoxOS", "BoxOCI", "BoxFormat", "BoxImage", "BoxRegistry",
-                                         "BoxRuntime", "BoxVolume", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                                         "BoxRuntime", "BoxVolume", "BoxBuild", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
 
         .target(name: "BoxTestSupport", dependencies: ["BoxCore"], path: "Tests/BoxTestSupport"),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "BoxSeccompTests", dependencies: ["BoxSeccomp", "BoxOCI", "CSeccomp"]),
         .testTarget(name: "BoxVolumeTests", dependencies: ["BoxVolume", "BoxOS", "BoxTestSupport"]),
         .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime", "BoxOCI", "BoxOS", "BoxTestSupport"]),
+        .testTarget(name: "BoxBuildTests", dependencies: ["BoxBuild", "BoxTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["BoxTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

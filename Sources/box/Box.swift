@@ -17,7 +17,7 @@ struct Box: ParsableCommand {
             Stop.self, Restart.self, Kill.self, Wait.self, Rename.self, Top.self, Pause.self, Unpause.self,
             Load.self, Pull.self, Push.self, Login.self, Logout.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
             HistoryCommand.self, Exec.self, VolumeGroup.self, Cp.self,
-            Save.self, Import.self, Export.self, Logs.self, Commit.self, Diff.self,
+            Save.self, Import.self, Export.self, Logs.self, Commit.self, Diff.self, Build.self,
             Update.self, Version.self, Info.self,
         ])
 

@@ -5,7 +5,7 @@ struct ImageGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage images",
         subcommands: [ImageExists.self, HistoryCommand.self, ImagePrune.self, ImageInspectCommand.self, ImageLs.self, Load.self, ImageRm.self, Pull.self, Push.self, Tag.self,
-                      Save.self, Import.self])
+                      Save.self, Import.self, Build.self])
 }
 
 /// `box container …`: the container commands under one name.
