@@ -18,7 +18,7 @@ struct Box: ParsableCommand {
             Load.self, Pull.self, Push.self, Login.self, Logout.self, Images.self, Rmi.self, Tag.self, ImageGroup.self, ContainerGroup.self,
             HistoryCommand.self, Exec.self, VolumeGroup.self, Cp.self,
             Save.self, Import.self, Export.self, Logs.self, Commit.self, Diff.self, Build.self,
-            Update.self, Version.self, Info.self,
+            Update.self, Stats.self, Version.self, Info.self,
         ])
 
     /// Parses and runs a command line; returns the process exit code.
