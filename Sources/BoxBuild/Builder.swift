@@ -235,7 +235,6 @@ public final class Builder {
             say("\(stepLabel)STEP \(n + 2)/\(total): \(inst.text)")
             try step(&st, inst)
         }
-        if !final && !stage.instructions.isEmpty { say("--> \(st.image.shortID)") }
         return st.image
     }
 
