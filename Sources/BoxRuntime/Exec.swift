@@ -5,6 +5,7 @@ import BoxCgroups
 import BoxCore
 import BoxOCI
 import BoxOS
+import BoxSeccomp
 import CBox
 
 /// What a user asked for with `box exec`.
@@ -35,8 +36,13 @@ public struct ExecOptions: Sendable {
 /// capability sets and `no_new_privileges` of its spec, its cgroup path.
 public struct Executor: Sendable {
     public let cgroups: any CgroupBackend
+    /// Where compiled seccomp programs are kept (the run root's `seccomp/`); nil compiles each time.
+    public let seccompCache: SeccompCache
 
-    public init(cgroups: any CgroupBackend) { self.cgroups = cgroups }
+    public init(cgroups: any CgroupBackend, paths: BoxPaths? = nil) {
+        self.cgroups = cgroups
+        self.seccompCache = SeccompCache(directory: paths.map { $0.runRoot + "/seccomp" })
+    }
 
     /// The stdio of an exec's command: fds to dup onto 0, 1, 2 (-1 keeps box's own), or, for a tty, the
     /// socket over which the command's process sends the master of the pty it opens, and the pty's size.
@@ -198,6 +204,8 @@ public struct Executor: Sendable {
         p.cap_effective = effective
         p.no_new_privs = spec.noNewPrivileges ? 1 : 0
         setLimits(spec, on: &p, arena: arena)
+        // the container's filter, also with --privileged (as runc applies it to every process it execs)
+        setSeccomp(try SpecBuilder.seccompProgram(for: r, cache: seccompCache), on: &p, arena: arena)
         p.stdin_fd = stdio.stdin
         p.stdout_fd = stdio.stdout
         p.stderr_fd = stdio.stderr

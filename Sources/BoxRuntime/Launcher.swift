@@ -5,6 +5,7 @@ import BoxCgroups
 import BoxCore
 import BoxOCI
 import BoxOS
+import BoxSeccomp
 import CBox
 
 /// A container process that has been started: its pid and a pidfd that names it for good.
@@ -104,6 +105,9 @@ public struct Launcher: Sendable {
         cfg.tty_cols = size.cols
         cfg.`init` = r.settings.initProcess ? 1 : 0
         setLimits(spec.process, on: &cfg, arena: arena)
+        // compiled here, in the parent: the child only installs it
+        setSeccomp(try SpecBuilder.seccompProgram(for: r, cache: SeccompCache(directory: store.paths.runRoot + "/seccomp")),
+                   on: &cfg, arena: arena)
 
         var pidfd: Int32 = -1, releaseFD: Int32 = -1, errorFD: Int32 = -1
         let pid = box_spawn(&cfg, &pidfd, &releaseFD, &errorFD)

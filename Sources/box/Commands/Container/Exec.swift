@@ -56,7 +56,7 @@ struct Exec: ParsableCommand {
         let ctx = Context()
         let store = try ctx.containers()
         let record = try store.resolve(containerAndCommand[0])
-        let executor = Executor(cgroups: ctx.cgroups())
+        let executor = Executor(cgroups: ctx.cgroups(), paths: ctx.paths)
         let launcher = Launcher(store: store, cgroups: executor.cgroups)
 
         if detach {
