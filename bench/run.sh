@@ -301,9 +301,9 @@ MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "most 5 ms. In this run:"
 	echo
 	for a in "${aims[@]}"; do echo "- $a"; done
-	# the sections other benchmarks (bench/pull.sh, bench/exec.sh, bench/monitor.sh, bench/cp.sh) wrote stay as they were
+	# the sections other benchmarks (bench/pull.sh, bench/exec.sh, bench/monitor.sh, bench/cp.sh, bench/build.sh) wrote stay as they were
 	if [ -f "$RESULTS" ]; then
-		awk '/^## (Pull|Exec|Detached|Copy)/{keep=1} /^## /&&!/^## (Pull|Exec|Detached|Copy)/{keep=0} keep' "$RESULTS" | sed '1s/^/\n/'
+		awk '/^## (Pull|Exec|Detached|Copy|Build)/{keep=1} /^## /&&!/^## (Pull|Exec|Detached|Copy|Build)/{keep=0} keep' "$RESULTS" | sed '1s/^/\n/'
 	fi
 } >"$RESULTS.new"
 mv "$RESULTS.new" "$RESULTS"
