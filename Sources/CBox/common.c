@@ -71,6 +71,10 @@ void set_limits(struct child *c) {
 
 void set_capabilities(struct child *c) {
     const struct box_spawn_config *cfg = c->cfg;
+    /* until exec this process is a copy of box: non-dumpable, so the container's processes cannot open its
+     * /proc/PID/exe (box's binary on the host, CVE-2019-5736) or its memory; exec makes the command dumpable
+     * again. Before the init's fork, so box's init (which never execs) is never reachable either. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail(c->errfd, 125, errno, "make process non-dumpable", NULL, NULL);
     /* the bounding set first: dropping it needs CAP_SETPCAP, which setuid may take away */
     for (int cap = 0; cap < 64; cap++) {
         if (cfg->cap_bounding & (1ULL << cap)) continue;
@@ -98,8 +102,18 @@ void set_identity(struct child *c) {
     if (cfg->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(c->errfd, 125, errno, "set no_new_privs", NULL, NULL);
 }
 
+/* The working directory must be inside the container's root: a `-w /proc/self/fd/N` naming a directory fd of
+ * box's that was still open (CVE-2024-21626) would leave it on the host, where the kernel calls it unreachable. */
+static void check_cwd(struct child *c) {
+    char buf[4096];
+    long n = syscall(SYS_getcwd, buf, sizeof buf);
+    if ((n < 0 && errno == ENOENT) || (n > 0 && strncmp(buf, "(unreachable)", 13) == 0))
+        fail(c->errfd, 125, EPERM, "current working directory is outside of container mount namespace root -- possible container breakout detected", NULL, NULL);
+}
+
 void exec_command(struct child *c) {
     const struct box_spawn_config *cfg = c->cfg;
+    check_cwd(c);
     const char *file = cfg->argv[0];
     char *const *argv = (char *const *)cfg->argv;
     char *const *envp = (char *const *)cfg->envp;

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +110,10 @@ static void __attribute__((noreturn)) command_main(const struct box_exec_config 
 
 /* The helper: joins the cgroup, then the namespaces, clones the command's process, reports its pid, exits. */
 static void __attribute__((noreturn)) helper_main(const struct box_exec_config *cfg, int pid_w, int errfd) {
+    /* non-dumpable before anything of the container is joined: the command's process inherits it until its exec,
+     * so nothing in the container can open its /proc/PID/exe (box's binary) or memory (CVE-2019-5736). The flag
+     * is the memory's, which vfork shares: box_exec restores box's own when the helper is gone. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail(errfd, 125, errno, "make process non-dumpable", NULL, NULL);
     /* cgroup first, while /sys/fs/cgroup is still the host's; the command's process inherits it */
     for (int i = 0; i < cfg->n_cgroup_task_fds; i++) {
         if (cfg->cgroup_task_fds[i] >= 0 && write(cfg->cgroup_task_fds[i], "0", 1) != 1)
@@ -141,6 +146,7 @@ int box_exec(const struct box_exec_config *cfg, pid_t *pid, struct box_child_err
     }
     /* vfork: the helper borrows this process's memory (no copy of it) and this thread waits until the helper
      * exits, which it does right after cloning the command's process (a copy, with fork semantics) */
+    int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
     pid_t helper = vfork();
     if (helper == 0) {
         close(pidp[0]);
@@ -148,6 +154,7 @@ int box_exec(const struct box_exec_config *cfg, pid_t *pid, struct box_child_err
         helper_main(cfg, pidp[1], errp[1]);
     }
     int saved = errno;
+    if (dumpable > 0) prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
     close(pidp[1]);
     close(errp[1]);
     if (helper < 0) {
