@@ -4,7 +4,7 @@ import BoxTestSupport
 import Testing
 
 /// The counters `box stats` reads, from fake v1 and v2 trees and fake /proc files.
-@Suite struct StatsTests {
+@Suite struct CgroupStatsTests {
     func write(_ path: String, _ text: String) throws {
         try Files.mkdirAll(String(path[..<path.lastIndex(of: "/")!]))
         try Files.write(path, Array(text.utf8))
