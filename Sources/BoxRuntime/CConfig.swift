@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BoxCgroups
 import BoxCore
 import BoxOCI
 import BoxOS
@@ -89,8 +90,24 @@ let defaultDevLinks: [(String, String)] = [
     ("/dev/stderr", "/proc/self/fd/2"), ("/dev/ptmx", "pts/ptmx"), ("/dev/core", "/proc/kcore"),
 ]
 
+/// What the container sees at `/sys/fs/cgroup`, as runc mounts it: its own cgroup directories bound in
+/// (on v1 one per controller, under a tmpfs, with links for comounted names), read-only unless `/sys` is writable.
+struct CgroupMount {
+    var version: String
+    /// (name under /sys/fs/cgroup, host directory): `("memory", "/sys/fs/cgroup/memory/box/ID")`; on v2 one, named "".
+    var dirs: [(String, String)]
+
+    init(_ backend: any CgroupBackend, path: String) {
+        version = backend.version
+        // v1 directories are `<root>/<controller>/<path>`
+        dirs = backend.directories(path).map { dir in
+            (backend.version == "v2" ? "" : String(dir.dropLast(path.count + 1).split(separator: "/").last ?? ""), dir)
+        }
+    }
+}
+
 /// The ordered mount list of the C child, from the spec's mounts, the default devices, the masked and the read-only paths.
-func mountList(_ spec: RuntimeSpec, arena: CArena) -> [box_mount] {
+func mountList(_ spec: RuntimeSpec, arena: CArena, cgroup: CgroupMount? = nil) -> [box_mount] {
     var out: [box_mount] = []
     func add(_ kind: box_mount_kind, source: String?, target: String, fstype: String? = nil, flags: UInt = 0,
              data: String? = nil, mode: UInt32 = 0, major: UInt32 = 0, minor: UInt32 = 0) {
@@ -104,6 +121,21 @@ func mountList(_ spec: RuntimeSpec, arena: CArena) -> [box_mount] {
             add(BOX_MOUNT_BIND, source: m.source, target: m.destination, flags: o.flags)
         } else {
             add(BOX_MOUNT_FS, source: m.source, target: m.destination, fstype: m.type, flags: o.flags, data: o.data)
+        }
+        if m.destination == "/sys", let cgroup {
+            let ro = o.flags & UInt(MS_RDONLY) != 0 ? UInt(MS_RDONLY) : 0
+            let base = "/sys/fs/cgroup"
+            if cgroup.version == "v2" {
+                for (_, dir) in cgroup.dirs { add(BOX_MOUNT_BIND, source: dir, target: base, flags: ro | UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)) }
+            } else {
+                add(BOX_MOUNT_FS, source: "tmpfs", target: base, fstype: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: "mode=755")
+                for (name, dir) in cgroup.dirs {
+                    add(BOX_MOUNT_BIND, source: dir, target: base + "/" + name, flags: ro | UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC))
+                    let parts = name.split(separator: ",")
+                    if parts.count > 1 { for p in parts { add(BOX_MOUNT_SYMLINK, source: name, target: base + "/" + p) } }
+                }
+                if ro != 0 { add(BOX_MOUNT_READONLY, source: nil, target: base) }
+            }
         }
         if m.destination == "/dev" {
             // nodes and links right after /dev's tmpfs, before anything is mounted below it

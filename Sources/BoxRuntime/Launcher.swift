@@ -60,7 +60,17 @@ public struct Launcher: Sendable {
         try writeEtcFiles(r)
         let arena = CArena()
         let spec = r.spec
-        let mounts = mountList(spec, arena: arena)
+        let cgroupPath = r.settings.cgroupPath
+        // the cgroup exists, with its limits, before the process: the child binds it at /sys/fs/cgroup, and
+        // the process never runs unlimited
+        try cgroups.create(cgroupPath)
+        do throws(BoxError) {
+            if let limits = spec.linux.resources { try cgroups.apply(limits, to: cgroupPath) }
+        } catch {
+            try? cgroups.remove(cgroupPath)
+            throw error
+        }
+        let mounts = mountList(spec, arena: arena, cgroup: CgroupMount(cgroups, path: cgroupPath))
         let base = store.dir(r.id)
         let layersDir = store.paths.layers
         // lowerdir entries relative to the layers directory keep the option short (the page-size limit)
@@ -111,17 +121,17 @@ public struct Launcher: Sendable {
 
         var pidfd: Int32 = -1, releaseFD: Int32 = -1, errorFD: Int32 = -1
         let pid = box_spawn(&cfg, &pidfd, &releaseFD, &errorFD)
-        if pid < 0 { throw BoxError.sys("clone container process", errno: errno) }
-        let cgroupPath = r.settings.cgroupPath
+        if pid < 0 {
+            let e = errno
+            try? cgroups.remove(cgroupPath)
+            throw BoxError.sys("clone container process", errno: e)
+        }
         // the child mounts its root while this process moves it into its cgroup and records it
         var failure: BoxError?
         if box_spawn_go(releaseFD) != 0 {
             failure = BoxError.sys("start container process", errno: errno)
         } else {
             do throws(BoxError) {
-                try cgroups.create(cgroupPath)
-                // the limits before the process joins: it never runs unlimited
-                if let limits = spec.linux.resources { try cgroups.apply(limits, to: cgroupPath) }
                 try cgroups.add(pid: pid, to: cgroupPath)
                 let startTime = ProcessInfo.startTime(pid) ?? 0
                 let monitorStart = monitorPid > 0 ? ProcessInfo.startTime(monitorPid) ?? 0 : 0

@@ -52,6 +52,14 @@ struct IsolationTests {
         #expect(h.sh("cat /proc/self/cgroup", flags: ["--cgroupns", "private"]).stdout.contains("/box/") == false)
     }
 
+    @Test func ownCgroupIsMountedReadOnlyAtSysFsCgroup() {
+        let v2 = Files.exists("/sys/fs/cgroup/cgroup.controllers")
+        let file = v2 ? "/sys/fs/cgroup/memory.max" : "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+        let procs = v2 ? "/sys/fs/cgroup/cgroup.procs" : "/sys/fs/cgroup/pids/cgroup.procs"
+        let r = h.sh("cat \(file); grep -cx 1 \(procs); echo 1 > \(file) || echo refused", flags: ["--memory", "64m"])
+        #expect(r.stdout == "67108864\n1\nrefused\n", "\(r.stderr)")
+    }
+
     @Test func ulimitsApplyToTheContainerAndToExec() {
         let r = h.sh("ulimit -n; ulimit -Hn; ulimit -u", flags: ["--ulimit", "nofile=1024:2048", "--ulimit", "nproc=300"])
         #expect(r.stdout == "1024\n2048\n300\n", "\(r.stderr)")
