@@ -153,6 +153,10 @@ declare -A CMD=(
 	[crun]="$(q crun "${CRUN_G[@]}" run --bundle "$BUNDLE")bench-\$\$"
 	[unshare]="$(q unshare --fork --pid --mount --uts --ipc --net chroot "$ROOTFS" /bin/true)"
 	[version]="$(q "$BOX" version)"
+	[box_limits]="$(q "$BOX" "${BOX_G[@]}" run --rm --memory 64m --pids-limit 100 box-demo true)"
+	[box_unconfined]="$(q "$BOX" "${BOX_G[@]}" run --rm --security-opt seccomp=unconfined box-demo true)"
+	[podman_limits]="$(q podman "${PODMAN_G[@]}" "${PODMAN_RUN[@]:0:${#PODMAN_RUN[@]}-2}" --memory 64m --pids-limit 100 box-demo true)"
+	[podman_unconfined]="$(q podman "${PODMAN_G[@]}" "${PODMAN_RUN[@]:0:${#PODMAN_RUN[@]}-2}" --security-opt seccomp=unconfined box-demo true)"
 )
 declare -A LABEL=(
 	[box]='`box run --rm box-demo true`'
@@ -160,6 +164,10 @@ declare -A LABEL=(
 	[crun]='`crun run --bundle B ID` (args `true`)'
 	[unshare]='`unshare --fork --pid --mount --uts --ipc --net chroot ROOTFS /bin/true`'
 	[version]='`box version`'
+	[box_limits]='`box run --rm --memory 64m --pids-limit 100 box-demo true`'
+	[box_unconfined]='`box run --rm --security-opt seccomp=unconfined box-demo true`'
+	[podman_limits]='`podman run --rm --network none --memory 64m --pids-limit 100 box-demo true`'
+	[podman_unconfined]='`podman run --rm --network none --security-opt seccomp=unconfined box-demo true`'
 )
 declare -A MED=() MIN=() MEAN=() SD=() NRUNS=()
 ORDER=(box podman crun unshare version)
@@ -187,6 +195,11 @@ bench box "$FAST_WARMUP" "$FAST_RUNS"
 bench crun "$FAST_WARMUP" "$FAST_RUNS"
 bench unshare "$FAST_WARMUP" "$FAST_RUNS"
 bench podman "$PODMAN_WARMUP" "$PODMAN_RUNS"
+# the cost of cgroup limits and of the seccomp filter: the same run with limits, and without the filter
+for n in box_limits box_unconfined; do bench "$n" "$FAST_WARMUP" "$FAST_RUNS"; done
+for n in podman_limits podman_unconfined; do
+	if [ -n "${FAIL[podman]:-}" ]; then FAIL[$n]=${FAIL[podman]}; else bench "$n" "$PODMAN_WARMUP" "$PODMAN_RUNS"; fi
+done
 
 # Peak RSS (GNU time %M, KiB): median over RSS_RUNS runs.
 rss() { # name cmd...
@@ -257,6 +270,26 @@ else
 	aims+=("\`box version\` ≤ 5 ms: **not met** ($(f2 "${MED[version]}") ms median)")
 fi
 
+# what limits and seccomp add: each variant against its tool's plain run, in ms and as a share of it
+cost_row() { # label variant plain
+	local v=$2 p=$3
+	if [ -n "${FAIL[$v]:-}" ] || [ -z "${MED[$p]:-}" ]; then
+		echo "| $1 | ${FAIL[$v]:-${FAIL[$p]:-n/a}} | | |"
+	else
+		echo "| $1 | $(f2 "${MED[$v]}") | $(f2 "$(awk -v a="${MED[$v]}" -v b="${MED[$p]}" 'BEGIN { print a - b }')") | $(awk -v a="${MED[$v]}" -v b="${MED[$p]}" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }') |"
+	fi
+}
+cost_table() {
+	echo "| command | median ms | ms vs plain run | change |"
+	echo "|---|---:|---:|---:|"
+	cost_row "${LABEL[box_limits]}" box_limits box
+	cost_row "${LABEL[podman_limits]}" podman_limits podman
+	echo "| seccomp filter (box): plain run minus \`--security-opt seccomp=unconfined\` | $( [ -n "${MED[box_unconfined]:-}" ] && f2 "$(awk -v a="${MED[box]}" -v b="${MED[box_unconfined]}" 'BEGIN { print a - b }')" || echo "${FAIL[box_unconfined]:-n/a}") | | |"
+	echo "| seccomp filter (podman): plain run minus \`--security-opt seccomp=unconfined\` | $( [ -n "${MED[podman_unconfined]:-}" ] && [ -n "${MED[podman]:-}" ] && f2 "$(awk -v a="${MED[podman]}" -v b="${MED[podman_unconfined]}" 'BEGIN { print a - b }')" || echo "${FAIL[podman_unconfined]:-n/a}") | | |"
+	cost_row "${LABEL[box_unconfined]}" box_unconfined box
+	cost_row "${LABEL[podman_unconfined]}" podman_unconfined podman
+}
+COST_TABLE=$(cost_table)
 TABLE=$(table)
 BOX_VERSION_OUT=$("$BOX" version 2>&1)
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -287,6 +320,14 @@ MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo
 	for s in "${summary[@]}"; do echo "- $s"; done
 	echo
+	echo "## Limits and seccomp: what \`--memory 64m --pids-limit 100\` and the seccomp filter cost"
+	echo
+	echo "Same run as above. Each variant is compared with its own tool's plain row (box: box's default run, which"
+	echo "has Docker's default seccomp filter; podman: the same). The seccomp cost is the plain run minus the"
+	echo "unconfined one."
+	echo
+	echo "$COST_TABLE"
+	echo
 	echo "## box footprint"
 	echo
 	echo "- \`box version\`: median $(f2 "${MED[version]}") ms (min $(f2 "${MIN[version]}") ms), peak RSS $(mib "$RSS_VERSION")"
@@ -309,6 +350,8 @@ MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 mv "$RESULTS.new" "$RESULTS"
 
 echo "$TABLE"
+echo
+echo "$COST_TABLE"
 echo
 for s in "${summary[@]}"; do echo "- $s"; done
 echo "- box version: $(f2 "${MED[version]}") ms median, peak RSS $(mib "$RSS_VERSION"); box run peak RSS $(mib "$RSS_RUN")"
