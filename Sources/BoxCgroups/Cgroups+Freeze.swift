@@ -3,7 +3,7 @@ import Glibc
 #endif
 import BoxCore
 
-// The freezer (`pause`/`unpause`), the process list (`top`) and the OOM count, shared by both backends.
+// The freezer (`pause`/`unpause`), the process list (`top`), killing what is left, and the OOM count, shared by both backends.
 
 extension CgroupBackend {
     /// The pids in the cgroup (its `cgroup.procs`; on v1 the first controller directory that has one).
@@ -13,6 +13,21 @@ extension CgroupBackend {
             return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
         }
         return []
+    }
+
+    /// Kills every process left in the cgroup, as runc does when a container's main process ends: v2's
+    /// `cgroup.kill` where the kernel has it, else SIGKILL to each pid of `cgroup.procs` until none is left.
+    /// Only a container that shares the host's pid namespace can leave processes behind its PID 1.
+    public func killAll(_ path: String) {
+        for d in directories(path) where Files.exists(d + "/cgroup.kill") {
+            if (try? writeControl(d + "/cgroup.kill", "1")) != nil { return }
+        }
+        for _ in 0..<500 {
+            let pids = processes(path)
+            if pids.isEmpty { return }
+            for p in pids { kill(p, SIGKILL) }
+            usleep(2000)
+        }
     }
 
     /// The OOM killer's kills in the cgroup: `oom_kill` of v1's `memory.oom_control` or v2's `memory.events`.

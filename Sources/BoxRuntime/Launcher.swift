@@ -220,6 +220,7 @@ public struct Launcher: Sendable {
     public func finish(_ r: ContainerRecord, exitCode: Int32, restarting: Bool = false) throws(BoxError) -> ContainerRecord? {
         // the OOM killer's count is read before the cgroup goes
         let oom = cgroups.oomKills(r.settings.cgroupPath) > 0
+        cgroups.killAll(r.settings.cgroupPath)
         try? cgroups.remove(r.settings.cgroupPath)
         if r.settings.autoRemove && !restarting {
             try Containers.remove(r, store: store, anonymousVolumes: true)

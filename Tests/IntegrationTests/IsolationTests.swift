@@ -39,6 +39,16 @@ struct IsolationTests {
         #expect(h.box("inspect", "-f", "{{.HostConfig.PidMode}} {{.HostConfig.UTSMode}} {{.HostConfig.IpcMode}}", id).stdout == "host host host\n")
     }
 
+    @Test func hostPidContainerLeavesNoProcessBehind() {
+        let tag = "box-pidhost-\(getpid())"
+        let r = h.box("run", "--name", tag, "--pid", "host", "box-demo", "sh", "-c", "sleep 111 & echo started")
+        defer { h.box("rm", "-f", tag) }
+        #expect(r.stdout == "started\n")
+        let id = h.box("inspect", "-f", "{{.Id}}", tag).stdout.split(separator: "\n").first.map(String.init) ?? "?"
+        #expect(Host.processes(matching: "sleep 111").isEmpty)
+        #expect(Host.cgroupDirs(id).isEmpty)
+    }
+
     @Test func cgroupNamespaceFollowsDockersDefault() {
         let v2 = Files.exists("/sys/fs/cgroup/cgroup.controllers")
         let dflt = h.sh("readlink /proc/self/ns/cgroup")
