@@ -41,6 +41,15 @@ public struct BuildFailure: Error, Sendable {
         self.message = message
         self.exitCode = exitCode
     }
+
+    /// Any error as a build failure: a `BuildFailure` as it is, a `BoxError` with its message and exit code.
+    init(from error: any Error) {
+        switch error {
+        case let f as BuildFailure: self = f
+        case let e as BoxError: self.init(e.message, exitCode: e.exitCode)
+        default: self.init("\(error)", exitCode: 125)
+        }
+    }
 }
 
 /// The build arguments Docker predefines: usable without an ARG, and left out of the history.

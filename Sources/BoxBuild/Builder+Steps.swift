@@ -7,26 +7,26 @@ extension Builder {
     func step(_ st: inout StageState, _ inst: Instruction) throws(BuildFailure) {
         do {
             try apply(&st, inst)
-        } catch let f as BuildFailure {
-            throw f
-        } catch let e as BoxError {
-            throw BuildFailure(e.message, exitCode: e.exitCode)
         } catch {
-            throw BuildFailure("\(error)", exitCode: 125)
+            throw BuildFailure(from: error)
         }
     }
 
     /// What `$VAR` means in an instruction: the stage's build arguments, with its ENV over them.
     func env(_ st: StageState) -> [String: String] {
-        var out = st.args
-        for e in st.image.config.config?.Env ?? [] {
-            let kv = e.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            out[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
-        }
-        return out
+        st.args.merging(ConfigChanges.environment(st.image.config.config?.Env)) { $1 }
     }
 
     func fail(_ inst: Instruction, _ message: String) -> BoxError { dockerfileError(file.name, inst.line, message) }
+
+    /// Runs `body` (one of `ConfigChanges`' checks), naming the instruction's line in its error.
+    func located<T>(_ inst: Instruction, _ body: () throws(BoxError) -> T) throws(BoxError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw fail(inst, error.message)
+        }
+    }
 
     func apply(_ st: inout StageState, _ inst: Instruction) throws {
         let env = env(st)
@@ -49,7 +49,7 @@ extension Builder {
             }
         case "ENV":
             try needArgs()
-            let pairs = try pairs(args, inst, env)
+            let pairs = try located(inst) { () throws(BoxError) in try ConfigChanges.pairs(args, "ENV", env: env, words: words) }
             try commit(&st, inst, ["ENV", pairs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")]) { (c) throws(BoxError) in
                 var list = c.Env ?? []
                 for (k, v) in pairs {
@@ -60,7 +60,7 @@ extension Builder {
             }
         case "LABEL":
             try needArgs()
-            let pairs = try pairs(args, inst, env)
+            let pairs = try located(inst) { () throws(BoxError) in try ConfigChanges.pairs(args, "LABEL", env: env, words: words) }
             try commit(&st, inst, ["LABEL", pairs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")]) { (c) throws(BoxError) in
                 var labels = c.Labels ?? [:]
                 for (k, v) in pairs { labels[k] = v }
@@ -72,8 +72,7 @@ extension Builder {
             try commit(&st, inst, ["MAINTAINER", who], author: who) { (_) throws(BoxError) in }
         case "EXPOSE":
             try needArgs()
-            var ports: [String] = []
-            for w in try words.words(args, env: env) { ports += try Builder.exposedPorts(w) }
+            let ports = try located(inst) { () throws(BoxError) in try ConfigChanges.exposedPorts(args, env: env, words: words) }
             try commit(&st, inst, ["EXPOSE", ports.joined(separator: " ")]) { (c) throws(BoxError) in
                 var m = c.ExposedPorts ?? [:]
                 for p in ports { m[p] = Empty() }
@@ -81,31 +80,21 @@ extension Builder {
             }
         case "VOLUME":
             try needArgs()
-            var list: [String] = []
-            if let j = inst.jsonArgs {
-                for w in j { list.append(try words.expand(w, env: env)) }
-            } else {
-                list = try words.words(args, env: env)
-            }
-            if list.contains(where: \.isEmpty) { throw fail(inst, "VOLUME specified can not be an empty string") }
+            let list = try located(inst) { () throws(BoxError) in try ConfigChanges.volumes(args, env: env, words: words) }
             try commit(&st, inst, ["VOLUME"] + list) { (c) throws(BoxError) in
                 var m = c.Volumes ?? [:]
                 for v in list { m[v] = Empty() }
                 c.Volumes = m
             }
         case "USER":
-            let w = try words.words(args, env: env)
-            guard w.count == 1 else { throw fail(inst, "USER requires exactly one argument") }
-            try commit(&st, inst, ["USER", w[0]]) { (c) throws(BoxError) in c.User = w[0] }
+            let user = try located(inst) { () throws(BoxError) in try ConfigChanges.single(args, "USER", env: env, words: words) }
+            try commit(&st, inst, ["USER", user]) { (c) throws(BoxError) in c.User = user }
         case "STOPSIGNAL":
-            let w = try words.words(args, env: env)
-            guard w.count == 1 else { throw fail(inst, "STOPSIGNAL requires exactly one argument") }
-            guard Builder.validSignal(w[0]) else { throw fail(inst, "invalid signal: \(w[0])") }
-            try commit(&st, inst, ["STOPSIGNAL", w[0]]) { (c) throws(BoxError) in c.StopSignal = w[0] }
+            let sig = try located(inst) { () throws(BoxError) in try ConfigChanges.stopSignal(args, env: env, words: words) }
+            try commit(&st, inst, ["STOPSIGNAL", sig]) { (c) throws(BoxError) in c.StopSignal = sig }
         case "WORKDIR":
-            let w = try words.words(args, env: env)
-            guard w.count == 1 else { throw fail(inst, "WORKDIR requires exactly one argument") }
-            let dir = Builder.clean(w[0].hasPrefix("/") ? w[0] : (st.image.config.config?.WorkingDir ?? "/") + "/" + w[0])
+            let w = try located(inst) { () throws(BoxError) in try ConfigChanges.single(args, "WORKDIR", env: env, words: words) }
+            let dir = Builder.clean(w.hasPrefix("/") ? w : (st.image.config.config?.WorkingDir ?? "/") + "/" + w)
             try workdir(&st, inst, dir)
         case "CMD":
             try needArgs()
@@ -132,13 +121,8 @@ extension Builder {
             }
         case "ONBUILD":
             try needArgs()
-            let trigger = String(args.prefix { $0 != " " && $0 != "\t" }).uppercased()
-            switch trigger {
-            case "ONBUILD": throw fail(inst, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
-            case "FROM", "MAINTAINER": throw fail(inst, "\(trigger) isn't allowed as an ONBUILD trigger")
-            default:
-                guard Dockerfile.keywords.contains(trigger) else { throw fail(inst, "unknown instruction: \(trigger)") }
-            }
+            let trigger = try located(inst) { () throws(BoxError) in try ConfigChanges.onBuildTrigger(args) }
+            guard Dockerfile.keywords.contains(trigger) else { throw fail(inst, "unknown instruction: \(trigger)") }
             try commit(&st, inst, ["ONBUILD", args]) { (c) throws(BoxError) in c.OnBuild = (c.OnBuild ?? []) + [args] }
         case "RUN":
             try needArgs()
@@ -240,27 +224,6 @@ extension Builder {
         return out
     }
 
-    /// `NAME=VALUE…`, or the legacy `NAME VALUE` whose value is the rest of the line.
-    func pairs(_ rest: String, _ inst: Instruction, _ env: [String: String]) throws(BoxError) -> [(String, String)] {
-        let raw = try words.split(rest)
-        guard let first = raw.first else { throw fail(inst, "\(inst.keyword) requires at least one argument") }
-        if !first.contains("=") {
-            let v = ShellTrim.trim(String(rest.drop { $0 == " " || $0 == "\t" }.dropFirst(first.count)))
-            guard !v.isEmpty else { throw fail(inst, "\(inst.keyword) must have two arguments") }
-            return [(try words.expand(first, env: env), try words.expand(v, env: env))]
-        }
-        var out: [(String, String)] = []
-        for w in raw {
-            guard let eq = w.firstIndex(of: "=") else {
-                throw fail(inst, "syntax error - can't find = in \"\(w)\". Must be of the form: name=value")
-            }
-            let k = try words.expand(String(w[..<eq]), env: env)
-            guard !k.isEmpty else { throw fail(inst, "\(inst.keyword) names can not be blank") }
-            out.append((k, try words.expand(String(w[w.index(after: eq)...]), env: env)))
-        }
-        return out
-    }
-
     /// `HEALTHCHECK [--interval=… --timeout=… --start-period=… --start-interval=… --retries=N] CMD …` or `NONE`.
     func healthcheck(_ inst: Instruction, _ st: StageState) throws(BoxError) -> Healthcheck {
         let word = String(inst.args.prefix { $0 != " " && $0 != "\t" }).uppercased()
@@ -315,25 +278,6 @@ extension Builder {
             total += v * mul
         }
         return Int64(total)
-    }
-
-    /// `80`, `80/udp`, `8000-8002/tcp`: each port as the config keys it, `80/tcp`.
-    static func exposedPorts(_ spec: String) throws(BoxError) -> [String] {
-        let parts = spec.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let proto = parts.count == 2 ? parts[1].lowercased() : "tcp"
-        guard ["tcp", "udp", "sctp"].contains(proto) else { throw BoxError(.invalidArgument, "invalid proto: \(proto)") }
-        let range = parts[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let lo = UInt16(range[0]), let hi = range.count == 2 ? UInt16(range[1]) : lo, lo <= hi else {
-            throw BoxError(.invalidArgument, "invalid containerPort: \(parts[0])")
-        }
-        return (lo...hi).map { "\($0)/\(proto)" }
-    }
-
-    static func validSignal(_ s: String) -> Bool {
-        if let n = Int(s) { return (1...64).contains(n) }
-        var name = s.uppercased()
-        if name.hasPrefix("SIG") { name = String(name.dropFirst(3)) }
-        return !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" }
     }
 
     static func clean(_ path: String) -> String { "/" + components(path).joined(separator: "/") }

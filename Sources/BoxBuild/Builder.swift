@@ -77,7 +77,7 @@ public final class Builder {
 
     /// Progress on stdout (nothing with `-q`).
     func say(_ s: String) {
-        if !options.quiet { BuildOutput.write(1, s + "\n") }
+        if !options.quiet { try? Files.writeAll(fd: 1, Array((s + "\n").utf8), name: "stdout") }
     }
 
     // MARK: planning
@@ -176,7 +176,7 @@ public final class Builder {
             }
             let unused = Set(options.buildArgs.keys).subtracting(usedArgs).subtracting(predefinedArgs).sorted()
             if !unused.isEmpty && !options.quiet {
-                BuildOutput.write(2, "[Warning] one or more build args were not consumed: \(unused)\n")
+                try? Files.writeAll(fd: 2, Array("[Warning] one or more build args were not consumed: \(unused)\n".utf8), name: "stderr")
             }
             let names = try options.tags.map { (t) throws(BoxError) in try Reference(parsing: t) }
             if let t = names.first { say("COMMIT \(t.familiar)") } else { say("COMMIT") }
@@ -184,12 +184,8 @@ public final class Builder {
             say("--> \(rec.shortID)")
             for t in names { say("Successfully tagged \(t.description)") }
             return rec
-        } catch let f as BuildFailure {
-            throw f
-        } catch let e as BoxError {
-            throw BuildFailure(e.message, exitCode: e.exitCode)
         } catch {
-            throw BuildFailure("\(error)", exitCode: 125)
+            throw BuildFailure(from: error)
         }
     }
 
@@ -206,7 +202,8 @@ public final class Builder {
         guard signalFD >= 0 else { return }
         var p = pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)
         if poll(&p, 1, 0) > 0 {
-            let sig = BuildOutput.readSignal(signalFD)
+            let read = box_signalfd_read(signalFD)
+            let sig = read > 0 ? read : SIGINT
             throw BuildFailure("build interrupted by signal \(sig)", exitCode: 128 + sig)
         }
     }
@@ -243,7 +240,7 @@ public final class Builder {
         do {
             return try body()
         } catch {
-            throw BuildFailure(error.message, exitCode: error.exitCode)
+            throw BuildFailure(from: error)
         }
     }
 
@@ -280,25 +277,5 @@ public final class Builder {
         out["TARGETVARIANT"] = p.variant ?? ""
         out["BUILDVARIANT"] = p.variant ?? ""
         return out
-    }
-}
-
-/// Writing progress at once, and reading a signalfd.
-enum BuildOutput {
-    static func write(_ fd: Int32, _ text: String) {
-        var t = text
-        t.withUTF8 { p in
-            var off = 0
-            while off < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                off += n
-            }
-        }
-    }
-
-    static func readSignal(_ fd: Int32) -> Int32 {
-        let sig = box_signalfd_read(fd)
-        return sig > 0 ? sig : SIGINT
     }
 }

@@ -3,7 +3,8 @@ import BoxOCI
 
 /// Dockerfile instructions applied to an image config, as `docker import --change` and `docker commit --change`
 /// take them: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR and STOPSIGNAL. Arguments are Dockerfile words: quotes group,
-/// `\` escapes, and `$VAR`, `${VAR}`, `${VAR:-word}` and `${VAR:+word}` expand from the config's Env.
+/// `\` escapes, and `$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR:+word}` (`ShellWords`) expand from the config's Env.
+/// `box build` uses the same rules for these instructions, through the public helpers below.
 public enum ConfigChanges {
     /// Applies each change in order.
     public static func apply(_ changes: [String], to c: inout ContainerConfig) throws(BoxError) {
@@ -34,7 +35,7 @@ public enum ConfigChanges {
         case "ENV":
             try needsArgument()
             var list = c.Env ?? []
-            for (k, v) in try pairs(rest, instruction, env) {
+            for (k, v) in try pairs(rest, instruction, env: env) {
                 list.removeAll { $0 == k || $0.hasPrefix(k + "=") }
                 list.append("\(k)=\(v)")
             }
@@ -42,45 +43,30 @@ public enum ConfigChanges {
         case "LABEL":
             try needsArgument()
             var labels = c.Labels ?? [:]
-            for (k, v) in try pairs(rest, instruction, env) { labels[k] = v }
+            for (k, v) in try pairs(rest, instruction, env: env) { labels[k] = v }
             c.Labels = labels
         case "EXPOSE":
             try needsArgument()
             var ports = c.ExposedPorts ?? [:]
-            for spec in try words(rest, env: env) { for p in try exposedPorts(spec) { ports[p] = Empty() } }
+            for p in try exposedPorts(rest, env: env) { ports[p] = Empty() }
             c.ExposedPorts = ports
         case "ONBUILD":
             try needsArgument()
-            // the trigger is kept as written; Docker refuses these three as triggers
-            let trigger = String(rest.prefix { !$0.isWhitespace }).uppercased()
-            switch trigger {
-            case "ONBUILD": throw BoxError(.invalidArgument, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
-            case "FROM", "MAINTAINER": throw BoxError(.invalidArgument, "\(trigger) isn't allowed as an ONBUILD trigger")
-            default: c.OnBuild = (c.OnBuild ?? []) + [rest]
-            }
+            // the trigger is kept as written
+            _ = try onBuildTrigger(rest)
+            c.OnBuild = (c.OnBuild ?? []) + [rest]
         case "USER":
-            c.User = try single(rest, instruction, env)
+            c.User = try single(rest, instruction, env: env)
         case "VOLUME":
             try needsArgument()
-            var volumes = c.Volumes ?? [:]
-            var list: [String] = []
-            if let exec = jsonArray(rest) {
-                for w in exec { list.append(try value(w, env: env)) }
-            } else {
-                list = try words(rest, env: env)
-            }
-            for v in list {
-                if v.isEmpty { throw BoxError(.invalidArgument, "VOLUME specified can not be an empty string") }
-                volumes[v] = Empty()
-            }
-            c.Volumes = volumes
+            var m = c.Volumes ?? [:]
+            for v in try volumes(rest, env: env) { m[v] = Empty() }
+            c.Volumes = m
         case "WORKDIR":
-            let dir = try single(rest, instruction, env)
+            let dir = try single(rest, instruction, env: env)
             c.WorkingDir = clean(dir.hasPrefix("/") ? dir : (c.WorkingDir ?? "/") + "/" + dir)
         case "STOPSIGNAL":
-            let sig = try single(rest, instruction, env)
-            guard validSignal(sig) else { throw BoxError(.invalidArgument, "invalid signal: \(sig)") }
-            c.StopSignal = sig
+            c.StopSignal = try stopSignal(rest, env: env)
         default:
             // Docker's parser lowercases the instruction it names
             throw BoxError(.invalidArgument, "\(word.lowercased()) is not a valid change command")
@@ -94,49 +80,87 @@ public enum ConfigChanges {
 
     /// A JSON array of strings, or nil when `s` is not one (then it is the shell form).
     static func jsonArray(_ s: String) -> [String]? {
-        guard s.hasPrefix("[") else { return nil }
-        return try? JSON.decode([String].self, from: Array(s.utf8), what: "change")
+        let t = s.drop { $0.isWhitespace }
+        guard t.hasPrefix("[") else { return nil }
+        return try? JSON.decode([String].self, from: Array(t.utf8), what: "change")
     }
 
     /// One argument: USER, WORKDIR and STOPSIGNAL take exactly one word.
-    static func single(_ rest: String, _ instruction: String, _ env: [String: String]) throws(BoxError) -> String {
-        let w = try words(rest, env: env)
+    public static func single(_ rest: String, _ instruction: String, env: [String: String],
+                              words: ShellWords = ShellWords()) throws(BoxError) -> String {
+        let w = try words.words(rest, env: env)
         guard w.count == 1 else { throw BoxError(.invalidArgument, "\(instruction) requires exactly one argument") }
         return w[0]
     }
 
-    /// `NAME=VALUE…`, or the legacy `NAME VALUE` whose value is the rest of the line.
-    static func pairs(_ rest: String, _ instruction: String, _ env: [String: String]) throws(BoxError) -> [(String, String)] {
-        let raw = try rawWords(rest)
+    /// `NAME=VALUE…`, or the legacy `NAME VALUE` whose value is the rest of the line (ENV and LABEL).
+    public static func pairs(_ rest: String, _ instruction: String, env: [String: String],
+                             words: ShellWords = ShellWords()) throws(BoxError) -> [(String, String)] {
+        let raw = try words.split(rest)
         guard let first = raw.first else { throw BoxError(.invalidArgument, "\(instruction) requires at least one argument") }
         if !first.contains("=") {
-            let name = try value(first, env: env)
-            let v = trimmed(rest.dropFirst(first.count))
+            let name = try words.expand(first, env: env)
+            let v = trimmed(rest.drop { $0.isWhitespace }.dropFirst(first.count))
             guard !v.isEmpty else { throw BoxError(.invalidArgument, "\(instruction) must have two arguments") }
-            return [(name, try value(v, env: env))]
+            return [(name, try words.expand(v, env: env))]
         }
         var out: [(String, String)] = []
         for w in raw {
             guard let eq = w.firstIndex(of: "=") else {
                 throw BoxError(.invalidArgument, "syntax error - can't find = in \"\(w)\". Must be of the form: name=value")
             }
-            let k = try value(String(w[..<eq]), env: env)
+            let k = try words.expand(String(w[..<eq]), env: env)
             guard !k.isEmpty else { throw BoxError(.invalidArgument, "\(instruction) names can not be blank") }
-            out.append((k, try value(String(w[w.index(after: eq)...]), env: env)))
+            out.append((k, try words.expand(String(w[w.index(after: eq)...]), env: env)))
         }
         return out
     }
 
-    /// `80`, `80/udp`, `8000-8002/tcp`: each port as the config keys it, `80/tcp`.
-    static func exposedPorts(_ spec: String) throws(BoxError) -> [String] {
-        let parts = spec.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let proto = parts.count == 2 ? parts[1].lowercased() : "tcp"
-        guard ["tcp", "udp", "sctp"].contains(proto) else { throw BoxError(.invalidArgument, "invalid proto: \(proto)") }
-        let range = parts[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let lo = UInt16(range[0]), let hi = range.count == 2 ? UInt16(range[1]) : lo, lo <= hi else {
-            throw BoxError(.invalidArgument, "invalid containerPort: \(parts[0])")
+    /// EXPOSE's arguments (`80`, `80/udp`, `8000-8002/tcp`): each port as the config keys it, `80/tcp`.
+    public static func exposedPorts(_ rest: String, env: [String: String],
+                                    words: ShellWords = ShellWords()) throws(BoxError) -> [String] {
+        var out: [String] = []
+        for spec in try words.words(rest, env: env) {
+            let parts = spec.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            let proto = parts.count == 2 ? parts[1].lowercased() : "tcp"
+            guard ["tcp", "udp", "sctp"].contains(proto) else { throw BoxError(.invalidArgument, "invalid proto: \(proto)") }
+            let range = parts[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let lo = UInt16(range[0]), let hi = range.count == 2 ? UInt16(range[1]) : lo, lo <= hi else {
+                throw BoxError(.invalidArgument, "invalid containerPort: \(parts[0])")
+            }
+            out += (lo...hi).map { "\($0)/\(proto)" }
         }
-        return (lo...hi).map { "\($0)/\(proto)" }
+        return out
+    }
+
+    /// VOLUME's paths: a JSON array (each string expanded) or words; none may be empty.
+    public static func volumes(_ rest: String, env: [String: String],
+                               words: ShellWords = ShellWords()) throws(BoxError) -> [String] {
+        var list: [String] = []
+        if let exec = jsonArray(rest) {
+            for w in exec { list.append(try words.expand(w, env: env)) }
+        } else {
+            list = try words.words(rest, env: env)
+        }
+        if list.contains(where: \.isEmpty) { throw BoxError(.invalidArgument, "VOLUME specified can not be an empty string") }
+        return list
+    }
+
+    /// STOPSIGNAL's one word, checked as Docker checks it.
+    public static func stopSignal(_ rest: String, env: [String: String], words: ShellWords = ShellWords()) throws(BoxError) -> String {
+        let sig = try single(rest, "STOPSIGNAL", env: env, words: words)
+        guard validSignal(sig) else { throw BoxError(.invalidArgument, "invalid signal: \(sig)") }
+        return sig
+    }
+
+    /// ONBUILD's trigger instruction, upper case; Docker refuses ONBUILD, FROM and MAINTAINER as triggers.
+    public static func onBuildTrigger(_ rest: String) throws(BoxError) -> String {
+        let trigger = String(rest.drop { $0.isWhitespace }.prefix { !$0.isWhitespace }).uppercased()
+        switch trigger {
+        case "ONBUILD": throw BoxError(.invalidArgument, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+        case "FROM", "MAINTAINER": throw BoxError(.invalidArgument, "\(trigger) isn't allowed as an ONBUILD trigger")
+        default: return trigger
+        }
     }
 
     /// A path made absolute and clean: no empty, `.` or `..` components.
@@ -155,7 +179,7 @@ public enum ConfigChanges {
     ]
 
     /// Whether Docker would take the signal: a number 1–64, or a name with or without `SIG`, `RTMIN+n`, `RTMAX-n`.
-    static func validSignal(_ s: String) -> Bool {
+    public static func validSignal(_ s: String) -> Bool {
         if let n = Int(s) { return (1...64).contains(n) }
         var name = s.uppercased()
         if name.hasPrefix("SIG") { name = String(name.dropFirst(3)) }
@@ -166,7 +190,8 @@ public enum ConfigChanges {
         return false
     }
 
-    static func environment(_ env: [String]?) -> [String: String] {
+    /// An Env list (`KEY=VALUE`, or a bare `KEY` for an empty value) as a dictionary; a later entry wins.
+    public static func environment(_ env: [String]?) -> [String: String] {
         var out: [String: String] = [:]
         for e in env ?? [] {
             if let eq = e.firstIndex(of: "=") { out[String(e[..<eq])] = String(e[e.index(after: eq)...]) } else { out[e] = "" }
@@ -176,152 +201,5 @@ public enum ConfigChanges {
 
     static func trimmed<S: StringProtocol>(_ s: S) -> String {
         String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
-    }
-
-    // MARK: words
-
-    /// Splits at unquoted whitespace, keeping quotes and escapes as written.
-    static func rawWords(_ s: String) throws(BoxError) -> [String] {
-        var out: [String] = []
-        var cur = ""
-        var quote: Character?
-        var escaped = false
-        for ch in s {
-            if escaped {
-                cur.append(ch)
-                escaped = false
-            } else if ch == "\\" && quote != "'" {
-                cur.append(ch)
-                escaped = true
-            } else if let q = quote {
-                cur.append(ch)
-                if ch == q { quote = nil }
-            } else if ch == "\"" || ch == "'" {
-                cur.append(ch)
-                quote = ch
-            } else if ch.isWhitespace {
-                if !cur.isEmpty { out.append(cur) }
-                cur = ""
-            } else {
-                cur.append(ch)
-            }
-        }
-        if quote != nil { throw BoxError(.invalidArgument, "unexpected end of statement while looking for matching \(quote == "'" ? "single" : "double")-quote") }
-        if !cur.isEmpty { out.append(cur) }
-        return out
-    }
-
-    /// The words of `s`, each with its quotes removed and variables expanded.
-    static func words(_ s: String, env: [String: String]) throws(BoxError) -> [String] {
-        var lexer = WordLexer(Array(s), env: env, split: true)
-        return try lexer.run()
-    }
-
-    /// `s` as one word (whitespace kept), with quotes removed and variables expanded.
-    static func value(_ s: String, env: [String: String]) throws(BoxError) -> String {
-        var lexer = WordLexer(Array(s), env: env, split: false)
-        return try lexer.run().first ?? ""
-    }
-}
-
-/// Dockerfile word processing: quotes, escapes and `$` expansion.
-struct WordLexer {
-    let chars: [Character]
-    let env: [String: String]
-    let split: Bool
-    var i = 0
-
-    init(_ chars: [Character], env: [String: String], split: Bool) {
-        self.chars = chars
-        self.env = env
-        self.split = split
-    }
-
-    mutating func run() throws(BoxError) -> [String] {
-        var out: [String] = []
-        var cur = ""
-        var inWord = false
-        while i < chars.count {
-            let ch = chars[i]
-            if split && ch.isWhitespace {
-                if inWord { out.append(cur) }
-                cur = ""
-                inWord = false
-                i += 1
-                continue
-            }
-            inWord = true
-            switch ch {
-            case "'":
-                i += 1
-                while i < chars.count && chars[i] != "'" { cur.append(chars[i]); i += 1 }
-                guard i < chars.count else { throw unterminated("single") }
-                i += 1
-            case "\"":
-                i += 1
-                while i < chars.count && chars[i] != "\"" {
-                    if chars[i] == "\\", i + 1 < chars.count, ["\"", "\\", "$"].contains(chars[i + 1]) {
-                        cur.append(chars[i + 1])
-                        i += 2
-                    } else if chars[i] == "$" {
-                        cur += try expand()
-                    } else {
-                        cur.append(chars[i])
-                        i += 1
-                    }
-                }
-                guard i < chars.count else { throw unterminated("double") }
-                i += 1
-            case "\\":
-                if i + 1 < chars.count { cur.append(chars[i + 1]) }
-                i += 2
-            case "$":
-                cur += try expand()
-            default:
-                cur.append(ch)
-                i += 1
-            }
-        }
-        if inWord || !split { out.append(cur) }
-        return out
-    }
-
-    private func unterminated(_ kind: String) -> BoxError {
-        BoxError(.invalidArgument, "unexpected end of statement while looking for matching \(kind)-quote")
-    }
-
-    private static func isNameChar(_ c: Character) -> Bool { c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
-
-    /// At a `$`: the value of `$NAME`, `${NAME}`, `${NAME:-word}` or `${NAME:+word}`; a `$` before anything else is kept.
-    private mutating func expand() throws(BoxError) -> String {
-        i += 1
-        guard i < chars.count else { return "$" }
-        if chars[i] != "{" {
-            guard WordLexer.isNameChar(chars[i]) else { return "$" }
-            var name = ""
-            while i < chars.count && WordLexer.isNameChar(chars[i]) { name.append(chars[i]); i += 1 }
-            return env[name] ?? ""
-        }
-        i += 1
-        var name = ""
-        while i < chars.count && WordLexer.isNameChar(chars[i]) { name.append(chars[i]); i += 1 }
-        if i < chars.count && chars[i] == "}" {
-            i += 1
-            return env[name] ?? ""
-        }
-        guard !name.isEmpty, i + 1 < chars.count, chars[i] == ":", chars[i + 1] == "-" || chars[i + 1] == "+" else {
-            throw BoxError(.invalidArgument, "bad substitution in \"\(String(chars))\"")
-        }
-        let useDefault = chars[i + 1] == "-"
-        i += 2
-        var word: [Character] = []
-        while i < chars.count && chars[i] != "}" { word.append(chars[i]); i += 1 }
-        guard i < chars.count else { throw BoxError(.invalidArgument, "missing '}' in \"\(String(chars))\"") }
-        i += 1
-        var inner = WordLexer(word, env: env, split: false)
-        let alt = try inner.run().first ?? ""
-        let v = env[name] ?? ""
-        if useDefault { return v.isEmpty ? alt : v }
-        return v.isEmpty ? "" : alt
     }
 }

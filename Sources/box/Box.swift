@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import BoxCore
 
@@ -64,15 +61,7 @@ enum Output {
 
     /// Text on a file descriptor, written at once.
     static func write(_ fd: Int32, _ text: String) {
-        var t = text
-        t.withUTF8 { p in
-            var off = 0
-            while off < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                off += n
-            }
-        }
+        try? Files.writeAll(fd: fd, Array(text.utf8), name: "output")
     }
 }
 

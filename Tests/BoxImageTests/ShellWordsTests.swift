@@ -1,6 +1,6 @@
 import BoxCore
 import Testing
-@testable import BoxBuild
+import BoxImage
 
 /// Word processing and `$` substitution, as BuildKit's shell lexer does it.
 struct ShellWordsTests {

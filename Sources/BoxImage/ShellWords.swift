@@ -2,6 +2,7 @@ import BoxCore
 
 /// Dockerfile word processing, as BuildKit's shell lexer does it: quotes, the escape character, and `$`
 /// substitution (`$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR-word}`, `${VAR:+word}`, `${VAR+word}`, `${VAR:?msg}`).
+/// `box build` uses it with the Dockerfile's escape character; `import` and `commit --change` with `\`.
 public struct ShellWords: Sendable {
     /// `\` or `` ` ``, from the Dockerfile's `escape` directive.
     public var escape: Character
