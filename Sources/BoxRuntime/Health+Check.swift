@@ -61,7 +61,7 @@ public struct HealthChecker {
         stdio.stderr = fds[1]
         let started: StartedProcess?
         do throws(BoxError) {
-            started = try Executor(cgroups: cgroups).start(r, ExecOptions(command: command), stdio: stdio)
+            started = try Executor(cgroups: cgroups, paths: store.paths).start(r, ExecOptions(command: command), stdio: stdio)
         } catch {
             close(fds[1])
             // a command that cannot run is a failed check, as in Docker; a stopped container is an error

@@ -310,6 +310,9 @@ static void __attribute__((noreturn)) child_main(struct child *c) {
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
     if (cfg->death_signal && prctl(PR_SET_PDEATHSIG, cfg->death_signal) < 0)
         fail(errfd, 125, errno, "set parent death signal", NULL, NULL);
+    /* until exec this process is a copy of box: from the moment a `box exec` could join its namespaces,
+     * nothing in the container may open its /proc/PID/exe or memory (CVE-2019-5736); execve resets it */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail(errfd, 125, errno, "make the process non-dumpable", NULL, NULL);
 
     /* first byte: the parent has done what must precede any setup (later: id maps); EOF means it died */
     char go;

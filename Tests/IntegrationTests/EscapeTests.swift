@@ -103,8 +103,8 @@ struct EscapeTests {
         #expect(h.box("run", "-d", "--name", other, "box-demo", "sh", "-c", "echo secret > /tmp/other-secret; exec sleep 60").status == 0)
         defer { h.box("rm", "-f", other) }
         usleep(300_000)
-        let r = h.sh("ps -o pid | wc -l; awk '{print $5}' /proc/self/mountinfo | grep -c -E '\(h.root)|/work|/var/lib/box|/run/box'; find / -xdev -name other-secret 2>/dev/null | wc -l")
-        // ps: the header, sh, ps, wc
-        #expect(r.stdout == "4\n0\n0\n", "\(r.stdout)")
+        let r = h.sh("ps -o pid > /tmp/ps; wc -l < /tmp/ps; awk '{print $5}' /proc/self/mountinfo | grep -c -E '\(h.root)|/work|/var/lib/box|/run/box'; find / -xdev -name other-secret 2>/dev/null | wc -l")
+        // ps: the header, sh and ps (not in a pipeline, where the next command may or may not exist yet)
+        #expect(r.stdout == "3\n0\n0\n", "\(r.stdout)")
     }
 }

@@ -72,7 +72,7 @@ struct Info: ParsableCommand {
             host: .init(arch: arch, kernel: field(u.release), hostname: field(u.nodename), cgroupVersion: ctx.cgroups().version,
                         cpus: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
                         ociRuntime: .init(path: exe, version: "box version \(Box.version)"),
-                        security: ["rootless": geteuid() == 0 ? "false" : "true", "seccompEnabled": "false"]),
+                        security: ["rootless": geteuid() == 0 ? "false" : "true", "seccompEnabled": "true"]),
             store: .init(graphRoot: ctx.paths.root, runRoot: ctx.paths.runRoot, imageStore: .init(number: images.count),
                          containerStore: .init(number: containers.count, running: running, stopped: containers.count - running)),
             version: .init(Version: Box.version, OsArch: "linux/\(arch)"))
