@@ -12,7 +12,7 @@ STATIC_FLAGS := -Xswiftc -static-executable -Xlinker --start-group $(foreach l,$
 
 DEB_BUILD := dpkg-dev curl libcap-dev libseccomp-dev libarchive-dev zlib1g-dev libssl-dev libacl1-dev libzstd-dev liblz4-dev libbz2-dev \
              liblzma-dev nettle-dev libxml2-dev libicu-dev pkg-config
-DEB_TEST  := busybox-static python3 procps util-linux bsdutils findutils docker-registry skopeo openssl apache2-utils zstd
+DEB_TEST  := busybox-static gcc libc6-dev python3 procps util-linux bsdutils findutils docker-registry skopeo openssl apache2-utils zstd
 
 .PHONY: deps build debug install fixtures demo test unit bench clean
 
