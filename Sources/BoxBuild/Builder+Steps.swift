@@ -112,8 +112,7 @@ extension Builder {
             }
         case "SHELL":
             guard let j = inst.jsonArgs, !j.isEmpty else { throw fail(inst, "SHELL requires the arguments to be in JSON form") }
-            st.shell = j
-            try commit(&st, inst, ["SHELL"] + j) { (_) throws(BoxError) in }
+            try commit(&st, inst, ["SHELL"] + j) { (c) throws(BoxError) in c.Shell = j }
         case "HEALTHCHECK":
             let hc = try healthcheck(inst, st)
             try commit(&st, inst, ["HEALTHCHECK"] + (hc.Test ?? []) + ["\(hc.Interval ?? 0) \(hc.Timeout ?? 0) \(hc.StartPeriod ?? 0) \(hc.Retries ?? 0)"]) {

@@ -19,16 +19,15 @@ struct Stage {
     var instructions: [Instruction]
 }
 
-/// A stage being built: its current image, the build arguments in its scope, its SHELL.
+/// A stage being built: its current image, the build arguments in its scope.
 struct StageState {
     var image: StepImage
     /// Arguments declared in this stage (ARG), with their values.
     var args: [String: String] = [:]
-    var shell = ["/bin/sh", "-c"]
+    /// The shell of shell forms: the image config's `Shell` (from SHELL, here or in a base image), else `/bin/sh -c`.
+    var shell: [String] { image.config.config?.Shell ?? ["/bin/sh", "-c"] }
     /// Whether a CMD of this stage set Cmd (then ENTRYPOINT keeps it).
     var cmdSet = false
-    /// The stage's image as it was after FROM (a RUN-less stage may end there).
-    var changed = false
 }
 
 /// Builds an image from a Dockerfile: each stage the target needs, each instruction a step whose result is

@@ -126,6 +126,8 @@ public struct ContainerConfig: Codable, Hashable, Sendable {
     public var OnBuild: [String]?
     /// Docker's extension: the image's health check.
     public var Healthcheck: Healthcheck?
+    /// Docker's extension: the shell of the shell forms of RUN, CMD and ENTRYPOINT (`SHELL`); `/bin/sh -c` when nil.
+    public var Shell: [String]?
 
     public init() {}
 }

@@ -74,6 +74,31 @@ struct BuildTests {
         #expect(h.box("run", "--rm", builder.stdout.trimmingCharacters, "cat", "/out/app").stdout == "app 2\n")
     }
 
+    @Test func shellIsKeptInTheConfigAndUsedByChildBuilds() throws {
+        let h = Harness()
+        defer { h.cleanup() }
+        let ctx = TestSupport.tempDir("box-build-ctx")
+        defer { TestSupport.removeTree(ctx) }
+        // `sh -x` traces each command on stderr: which shell ran a step is visible in the build's output
+        try Files.write(ctx + "/Dockerfile", Array("FROM box-demo\nSHELL [\"/bin/sh\", \"-xc\"]\nRUN echo parent > /p\nCMD echo cmd\n".utf8))
+        let parent = h.box("build", "-t", "shell-parent", ctx)
+        #expect(parent.status == 0, "\(parent.stderr)")
+        #expect(parent.stderr.contains("+ echo parent"), "\(parent.stderr)")
+        let fmt = "{{json .Config.Shell}} {{json .Config.Cmd}} {{json .Config.Entrypoint}}"
+        #expect(h.box("image", "inspect", "--format", fmt, "shell-parent").stdout == "[\"/bin/sh\",\"-xc\"] [\"/bin/sh\",\"-xc\",\"echo cmd\"] null\n")
+        #expect(h.box("image", "inspect", "--format", "{{json .Config.Shell}}", "box-demo").stdout == "null\n")
+        // a child build runs its shell forms through the base image's Shell, and keeps it
+        try Files.write(ctx + "/Dockerfile", Array("FROM shell-parent\nRUN echo child > /c\nENTRYPOINT echo ep\n".utf8))
+        let child = h.box("build", "-t", "shell-child", ctx)
+        #expect(child.status == 0, "\(child.stderr)")
+        #expect(child.stderr.contains("+ echo child"), "\(child.stderr)")
+        #expect(h.box("image", "inspect", "--format", fmt, "shell-child").stdout == "[\"/bin/sh\",\"-xc\"] null [\"/bin/sh\",\"-xc\",\"echo ep\"]\n")
+        let hist = h.box("history", "--no-trunc", "--format", "{{.CreatedBy}}", "shell-child").stdout
+        #expect(hist.contains("/bin/sh -xc echo child > /c"), "\(hist)")
+        let run = h.box("run", "--rm", "shell-child")
+        #expect(run.stdout == "ep\n" && run.stderr.contains("+ echo ep"), "\(run.stderr)")
+    }
+
     @Test func failingRunLeavesNothing() throws {
         let h = Harness()
         defer { h.cleanup() }
