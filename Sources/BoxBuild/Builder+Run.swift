@@ -46,6 +46,8 @@ extension Builder {
             let r = try BuildStep.create(spec, store: containers, cgroups: cgroups)
             defer { BuildStep.remove(r, store: containers, cgroups: cgroups) }
             let code = try BuildStep.run(r, store: containers, cgroups: cgroups, stdout: runOut, stderr: runErr, signalFD: signalFD)
+            // a step killed because the build was interrupted fails as the interruption
+            try checkInterrupted()
             if code != 0 {
                 throw BuildFailure("building at STEP \"\(inst.text)\": while running runtime: exit status \(code)", exitCode: code)
             }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BoxCgroups
 import BoxCore
 import BoxImage
@@ -63,18 +66,28 @@ public enum BuildStep {
         return record
     }
 
-    /// Runs the container in the foreground, its output to `stdout` and `stderr` (-1 drops it), forwarding the
-    /// signals read from `signalFD`; returns its exit code as a shell shows it.
+    /// Runs the container in the foreground, its output to `stdout` and `stderr` (-1 drops it); returns its exit
+    /// code as a shell shows it. A signal that arrives on `signalFD` (the build is interrupted) kills the
+    /// container at once, as Docker and podman do (its PID 1, a shell, would ignore SIGINT and SIGTERM); the
+    /// signal stays pending on `signalFD` for the builder to report.
     public static func run(_ r: ContainerRecord, store: ContainerStore, cgroups: any CgroupBackend,
                            stdout: Int32, stderr: Int32, signalFD: Int32) throws(BoxError) -> Int32 {
         let launcher = Launcher(store: store, cgroups: cgroups)
         let io = try ContainerIO(tty: false, stdin: .null)
         defer { io.close() }
         let p = try launcher.start(r, io: io)
-        var relay = Monitor.relay(p, io, signalFD: signalFD, log: nil)
+        var relay = Monitor.relay(p, io, signalFD: -1, log: nil)
         relay.local_out = stdout
         relay.local_err = stderr
-        _ = box_relay_run(&relay)
+        // the relay would read and forward the signal: it is watched here instead, between short waits
+        relay.timer_ms = signalFD >= 0 ? 50 : 0
+        while box_relay_run(&relay) == BOX_RELAY_TIMER {
+            var pending = pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)
+            if poll(&pending, 1, 0) > 0 {
+                box_pidfd_send_signal(p.pidfd, SIGKILL)
+                relay.timer_ms = 0
+            }
+        }
         let code = launcher.reap(p)
         try launcher.finish(r, exitCode: code)
         return code

@@ -15,6 +15,13 @@ struct BuildTests {
         return dir
     }
 
+    /// A new context directory holding only `dockerfile` as its Dockerfile.
+    static func context(dockerfile: String) throws -> String {
+        let dir = TestSupport.tempDir("box-build-ctx")
+        try Files.write(dir + "/Dockerfile", Array(dockerfile.utf8))
+        return dir
+    }
+
     @Test func webImageBuildsRunsAndCaches() throws {
         let h = Harness()
         defer { h.cleanup() }
@@ -77,10 +84,9 @@ struct BuildTests {
     @Test func shellIsKeptInTheConfigAndUsedByChildBuilds() throws {
         let h = Harness()
         defer { h.cleanup() }
-        let ctx = TestSupport.tempDir("box-build-ctx")
-        defer { TestSupport.removeTree(ctx) }
         // `sh -x` traces each command on stderr: which shell ran a step is visible in the build's output
-        try Files.write(ctx + "/Dockerfile", Array("FROM box-demo\nSHELL [\"/bin/sh\", \"-xc\"]\nRUN echo parent > /p\nCMD echo cmd\n".utf8))
+        let ctx = try Self.context(dockerfile: "FROM box-demo\nSHELL [\"/bin/sh\", \"-xc\"]\nRUN echo parent > /p\nCMD echo cmd\n")
+        defer { TestSupport.removeTree(ctx) }
         let parent = h.box("build", "-t", "shell-parent", ctx)
         #expect(parent.status == 0, "\(parent.stderr)")
         #expect(parent.stderr.contains("+ echo parent"), "\(parent.stderr)")
@@ -102,9 +108,8 @@ struct BuildTests {
     @Test func failingRunLeavesNothing() throws {
         let h = Harness()
         defer { h.cleanup() }
-        let ctx = TestSupport.tempDir("box-build-ctx")
+        let ctx = try Self.context(dockerfile: "FROM box-demo\nRUN echo partial > /p\nRUN echo before; exit 3\n")
         defer { TestSupport.removeTree(ctx) }
-        try Files.write(ctx + "/Dockerfile", Array("FROM box-demo\nRUN echo partial > /p\nRUN echo before; exit 3\n".utf8))
         let before = h.box("images", "-q").stdout
         let r = h.box("build", "-t", "broken", ctx)
         #expect(r.status == 3)
@@ -130,9 +135,8 @@ struct BuildTests {
     ])
     func badInput(dockerfile: String, flags: [String], message: String) throws {
         let h = Harness.shared
-        let ctx = TestSupport.tempDir("box-build-ctx")
+        let ctx = try Self.context(dockerfile: dockerfile)
         defer { TestSupport.removeTree(ctx) }
-        try Files.write(ctx + "/Dockerfile", Array(dockerfile.utf8))
         let r = h.box(["build"] + flags + [ctx])
         #expect(r.status == 125)
         #expect(r.stderr.hasPrefix("Error: ") && r.stderr.contains(message), "\(r.stderr)")
@@ -141,9 +145,8 @@ struct BuildTests {
 
     @Test func stdinTarContextQuietAndIidfile() throws {
         let h = Harness.shared
-        let ctx = TestSupport.tempDir("box-build-ctx")
+        let ctx = try Self.context(dockerfile: "FROM box-demo\nCOPY hello.txt /\nCMD [\"cat\", \"/hello.txt\"]\n")
         defer { TestSupport.removeTree(ctx) }
-        try Files.write(ctx + "/Dockerfile", Array("FROM box-demo\nCOPY hello.txt /\nCMD [\"cat\", \"/hello.txt\"]\n".utf8))
         try Files.write(ctx + "/hello.txt", Array("from a tar context\n".utf8))
         let tar = ctx + "/ctx.tar"
         TestSupport.run(["/bin/tar", "-cf", tar, "-C", ctx, "Dockerfile", "hello.txt"])
