@@ -220,12 +220,7 @@ extension Builder {
         opts.stallSeconds = 30
         do throws(BoxError) {
             let (resp, _) = try CurlTransport().send(HTTPRequest("GET", url), options: opts) { (chunk) throws(BoxError) in
-                var off = 0
-                while off < chunk.count {
-                    let n = Glibc.write(fd, chunk.baseAddress! + off, chunk.count - off)
-                    if n < 0 { throw BoxError.sys("write", file, errno: errno) }
-                    off += n
-                }
+                try Files.writeAll(fd: fd, Array(chunk), name: file)
             }
             guard resp.isSuccess else { throw BoxError(.notFound, "HTTP status \(resp.status)") }
         } catch {

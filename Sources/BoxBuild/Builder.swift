@@ -155,7 +155,7 @@ public final class Builder {
         do {
             let guardLock = try images.buildGuard()
             defer { guardLock.unlock() }
-            sweepStale()
+            images.sweepStaleStaging()
             try Files.mkdirAll(scratchDir, mode: 0o700)
             defer { try? Tree.remove(scratchDir) }
             let need = neededStages()
@@ -185,14 +185,6 @@ public final class Builder {
             return rec
         } catch {
             throw BuildFailure(from: error)
-        }
-    }
-
-    /// Removes what killed builds left in `tmp/` (`build-<pid>-…` whose process is gone).
-    func sweepStale() {
-        for name in (try? Files.list(images.paths.tmp)) ?? [] where name.hasPrefix("build-") {
-            guard let pid = name.split(separator: "-").dropFirst().first.flatMap({ Int32($0) }) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { try? Tree.remove(images.paths.tmp + "/" + name) }
         }
     }
 

@@ -21,10 +21,10 @@ extension ImageStore {
         return try body(stage)
     }
 
-    /// Removes what loads, imports, pulls and commits that were killed left in `tmp/` (`load-<pid>-…`,
-    /// `pull-<pid>-…`, `commit-<pid>-…` whose process is gone).
-    func sweepStaleStaging() {
-        for name in (try? Files.list(paths.tmp)) ?? [] where ["load-", "pull-", "commit-"].contains(where: { name.hasPrefix($0) }) {
+    /// Removes what loads, imports, pulls, commits and builds that were killed left in `tmp/` (`load-<pid>-…`,
+    /// `pull-<pid>-…`, `commit-<pid>-…`, `build-<pid>-…` whose process is gone).
+    public func sweepStaleStaging() {
+        for name in (try? Files.list(paths.tmp)) ?? [] where ["load-", "pull-", "commit-", "build-"].contains(where: { name.hasPrefix($0) }) {
             guard let pid = name.split(separator: "-").dropFirst().first.flatMap({ Int32($0) }) else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { try? Tree.remove(paths.tmp + "/" + name) }
         }
