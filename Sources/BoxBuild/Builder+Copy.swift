@@ -119,8 +119,18 @@ extension Builder {
             e.source = .bytes(Array(text.utf8))
             plan.put(e)
         }
+        let checksum = try inst.flag("checksum").map { (c) throws(BoxError) in
+            try located(inst) { () throws(BoxError) in try Digest(parsing: try words.expand(c, env: env)) }
+        }
+        if checksum != nil && (urls.count != 1 || count != 1) {
+            throw fail(inst, "ADD --checksum needs exactly one source, an http(s) URL")
+        }
         for u in urls {
             let (file, name) = try download(u, inst)
+            if let want = checksum {
+                let got = Digest.of(try Files.read(file))
+                guard got == want else { throw fail(inst, "ADD failed: digest mismatch for \(u): expected \(want), got \(got)") }
+            }
             var st = stat()
             stat(file, &st)
             var e = CopyPlan.Entry(path: intoDir ? dest + [name] : dest, kind: .file, mode: chmod ?? 0o600)

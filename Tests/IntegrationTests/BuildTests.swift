@@ -132,6 +132,9 @@ struct BuildTests {
         ("FROM box-demo\nENV \"A=b\n", [], "unexpected end of statement"),
         ("FROM box-demo\nRUN --mount=type=secret,id=x,target=/s true\n", [], "not supported"),
         ("FROM box-demo\nADD http://192.0.2.1/file /f\n", [], "ADD failed: download http://192.0.2.1/file"),
+        ("FROM box-demo\nADD --checksum=sha256:\(String(repeating: "0", count: 64)) Dockerfile /d\n", [],
+         "Dockerfile:2: ADD --checksum needs exactly one source, an http(s) URL"),
+        ("FROM box-demo\nADD --checksum=md5:x http://192.0.2.1/file /f\n", [], "Dockerfile:2: invalid digest \"md5:x\""),
     ])
     func badInput(dockerfile: String, flags: [String], message: String) throws {
         let h = Harness.shared
