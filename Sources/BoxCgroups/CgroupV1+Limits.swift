@@ -49,9 +49,17 @@ extension CgroupV1 {
             try writeControl(try leaf("pids", path) + "/pids.max", p.limit < 0 ? "max" : "\(p.limit)")
         }
         // the rules in order: the first (deny all) empties the cgroup's list, the rest add to it
+        // (one open per run of allow or deny rules: each write is one rule)
         if let rules = r.devices, let base = controllerRoot("devices") {
-            for rule in rules {
-                try appendControl("\(base)/\(path)/" + (rule.allow ? "devices.allow" : "devices.deny"), rule.cgroupV1Line)
+            var i = rules.startIndex
+            while i < rules.endIndex {
+                let allow = rules[i].allow
+                var lines: [String] = []
+                while i < rules.endIndex && rules[i].allow == allow {
+                    lines.append(rules[i].cgroupV1Line)
+                    i += 1
+                }
+                try appendControl("\(base)/\(path)/" + (allow ? "devices.allow" : "devices.deny"), lines)
             }
         }
     }

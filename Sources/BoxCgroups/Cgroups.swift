@@ -66,12 +66,12 @@ func writeControl(_ path: String, _ value: String) throws(BoxError) {
     try Files.writeAll(fd: fd, Array(value.utf8), name: path)
 }
 
-/// Writes one line to a control file that takes a list of writes (`devices.allow`), appending: the kernel
-/// ignores the offset, and a fake tree keeps every rule in order.
-func appendControl(_ path: String, _ value: String) throws(BoxError) {
+/// Writes lines to a control file that takes a list of writes (`devices.allow`), one write each, appending:
+/// the kernel ignores the offset, and a fake tree keeps every rule in order.
+func appendControl(_ path: String, _ lines: [String]) throws(BoxError) {
     let fd = try check("open", path) { open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_APPEND, 0o644) }
     defer { close(fd) }
-    try Files.writeAll(fd: fd, Array((value + "\n").utf8), name: path)
+    for line in lines { try Files.writeAll(fd: fd, Array((line + "\n").utf8), name: path) }
 }
 
 /// The words of a control file such as `cgroup.controllers` (a leading `+` dropped, as a fake tree keeps it).

@@ -88,10 +88,10 @@ extension SpecBuilder {
         let o = r.settings.security ?? SecurityOptions()
         if o.privileged || o.seccompUnconfined { return nil }
         if let custom = r.spec.linux.seccomp { return try cache.program(for: custom) }
-        guard let policy = try SeccompProfile.dockerDefault.resolve(capabilities: r.spec.process.capabilities.bounding) else {
-            return nil
+        let bounding = r.spec.process.capabilities.bounding
+        return try cache.defaultProgram(capabilities: try Capabilities.mask(bounding)) { () throws(BoxError) in
+            try SeccompProfile.dockerDefault.resolve(capabilities: bounding)
         }
-        return try cache.program(for: policy)
     }
 }
 

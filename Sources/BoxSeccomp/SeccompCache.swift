@@ -24,6 +24,23 @@ public struct SeccompCache: Sendable {
         return bytes
     }
 
+    /// The program of Docker's default profile for a bounding set, without building the policy when the cache
+    /// has it: the key is the capability mask plus this binary's identity (a rebuilt box, whose default
+    /// profile may differ, never reads an older program). `build` gives the policy on a miss (nil: none).
+    public func defaultProgram(capabilities mask: UInt64,
+                               build: () throws(BoxError) -> RuntimeSpec.Seccomp?) throws(BoxError) -> [UInt8]? {
+        var st = stat()
+        guard let directory, stat("/proc/self/exe", &st) == 0 else { return try build().map { (p) throws(BoxError) in try program(for: p) } }
+        var s = "default/\(String(mask, radix: 16))/\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+        if let v = seccomp_version() { s += "/libseccomp \(v.pointee.major).\(v.pointee.minor).\(v.pointee.micro)" }
+        let path = directory + "/" + Digest.of(Array(s.utf8)).hex + ".bpf"
+        if let bytes = try? Files.read(path) { return bytes.isEmpty || bytes.count % 8 != 0 ? nil : bytes }
+        let bytes = try build().map { (p) throws(BoxError) in try program(for: p) } ?? []
+        try? Files.mkdirAll(directory, mode: 0o700)
+        try? Files.writeAtomic(path, bytes, mode: 0o600)
+        return bytes.isEmpty ? nil : bytes
+    }
+
     /// The cache key: every field of the policy, in order, and libseccomp's version.
     static func key(_ p: RuntimeSpec.Seccomp) -> String {
         var s = "\(p.defaultAction)/\(p.defaultErrnoRet ?? 0)/\((p.architectures ?? []).joined(separator: ","))"

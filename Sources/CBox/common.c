@@ -98,7 +98,9 @@ void set_identity(struct child *c) {
         data[1].effective = data[1].permitted = (uint32_t)((cfg->cap_effective & cfg->cap_bounding) >> 32);
     }
     if (syscall(SYS_capset, &hdr, data) < 0) fail(c->errfd, 125, errno, "set capabilities", NULL, NULL);
-    if (cap_reset_ambient() < 0 && errno != EINVAL) fail(c->errfd, 125, errno, "clear ambient capabilities", NULL, NULL);
+    /* one call (libcap's cap_reset_ambient asks about each capability first) */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        fail(c->errfd, 125, errno, "clear ambient capabilities", NULL, NULL);
     if (cfg->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(c->errfd, 125, errno, "set no_new_privs", NULL, NULL);
 }
 
