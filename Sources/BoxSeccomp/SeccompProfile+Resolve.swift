@@ -84,7 +84,7 @@ extension SeccompProfile {
                 }
                 names = [name]
             }
-            let args = r.args.map { $0.map { RuntimeSpec.SeccompArg(index: $0.index, value: $0.value, valueTwo: $0.valueTwo, op: $0.op) } }
+            let args = r.args
             rules.append(.init(names: names, action: r.action, errnoRet: r.errnoRet, args: args?.isEmpty == true ? nil : args))
         }
         return RuntimeSpec.Seccomp(defaultAction: defaultAction, defaultErrnoRet: defaultErrnoRet,

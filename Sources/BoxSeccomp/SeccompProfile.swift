@@ -54,20 +54,8 @@ public struct SeccompProfile: Codable, Sendable, Equatable {
         }
     }
 
-    /// An argument condition, as in the runtime spec.
-    public struct Arg: Codable, Sendable, Equatable {
-        public var index: UInt32
-        public var value: UInt64
-        public var valueTwo: UInt64?
-        public var op: String
-
-        public init(index: UInt32, value: UInt64, valueTwo: UInt64? = nil, op: String) {
-            self.index = index
-            self.value = value
-            self.valueTwo = valueTwo
-            self.op = op
-        }
-    }
+    /// An argument condition: the runtime spec's own type.
+    public typealias Arg = RuntimeSpec.SeccompArg
 
     /// When a rule applies: every listed capability in the bounding set, one of the architectures (Go's names:
     /// `amd64`, `x86`, `x32`, `arm64`, …), a kernel at least `minKernel`.
