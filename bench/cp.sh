@@ -39,12 +39,8 @@ BIG_MB=${BIG_MB:-500}
 BENCH=bench-cp
 . "$REPO/bench/lib.sh"
 
-[ "$(id -u)" = 0 ] || die "must run as root"
-[ -x "$BOX" ] || die "missing $BOX (run: make build)"
-[ -f "$DOCKER_TAR" ] && [ -f "$OCI_TAR" ] || die "missing fixtures in Fixtures/out (run: make fixtures)"
-for n in RUNS ROUNDS TREE_FILES BIG_MB; do
-	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive integer"
-done
+require_box fixtures
+require_positive RUNS ROUNDS TREE_FILES BIG_MB
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer"
 ((TREE_FILES % 100 == 0)) || die "TREE_FILES must be a multiple of 100"
 

@@ -39,12 +39,8 @@ WARMUP=${WARMUP:-5}
 BENCH=bench-exec
 . "$REPO/bench/lib.sh"
 
-[ "$(id -u)" = 0 ] || die "must run as root"
-[ -x "$BOX" ] || die "missing $BOX (run: make build)"
-[ -f "$DOCKER_TAR" ] && [ -f "$OCI_TAR" ] || die "missing fixtures in Fixtures/out (run: make fixtures)"
-for n in EXEC_RUNS PODMAN_RUNS ROUNDS; do
-	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive integer"
-done
+require_box fixtures
+require_positive EXEC_RUNS PODMAN_RUNS ROUNDS
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer"
 
 # ---------------------------------------------------------------- tools

@@ -9,6 +9,20 @@ why() {
 		tr -d '\r|`' | cut -c1-160 || true
 }
 
+# require_box [fixtures]: the checks every benchmark starts with: root, the built $BOX, and with `fixtures` the
+# demo image archives $DOCKER_TAR and $OCI_TAR.
+require_box() {
+	[ "$(id -u)" = 0 ] || die "must run as root"
+	[ -x "$BOX" ] || die "missing $BOX (run: make build)"
+	[ "${1:-}" != fixtures ] || { [ -f "$DOCKER_TAR" ] && [ -f "$OCI_TAR" ]; } || die "missing fixtures in Fixtures/out (run: make fixtures)"
+}
+
+# require_positive VAR…: each named knob must be a positive integer.
+require_positive() {
+	local n
+	for n in "$@"; do [[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive integer"; done
+}
+
 # install_missing CMD:PACKAGE…: apt-get installs the packages whose command is missing (a CMD starting with
 # / is a path that must be executable).
 install_missing() {

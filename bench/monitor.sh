@@ -13,8 +13,7 @@ RUNS=${RUNS:-20}
 RESULTS=$REPO/bench/RESULTS.md
 BENCH=bench-monitor
 . "$REPO/bench/lib.sh"
-[ "$(id -u)" = 0 ] || die "must run as root"
-[ -x "$BOX" ] || die "missing $BOX (run: make build)"
+require_box
 
 scratch box-bench-monitor
 B=("$BOX" "${BOX_G[@]}")

@@ -46,7 +46,7 @@ unmount_under() { # dir: unmount whatever is mounted below it, deepest first
 }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
-[[ $PULL_RUNS =~ ^[1-9][0-9]*$ ]] || die "PULL_RUNS must be a positive integer"
+require_positive PULL_RUNS
 case $PULL_FS in loop | host) ;; *) die "PULL_FS must be loop or host" ;; esac
 
 # ---------------------------------------------------------------- tools

@@ -29,9 +29,7 @@ BENCH=bench
 # First non-empty line of a file, squeezed onto one line for a table cell.
 one_line() { grep -m1 -v '^[[:space:]]*$' "$1" 2>/dev/null | tr -d '\r|`' | cut -c1-160 || true; }
 
-[ "$(id -u)" = 0 ] || die "must run as root"
-[ -x "$BOX" ] || die "missing $BOX (run: make build)"
-[ -f "$DOCKER_TAR" ] && [ -f "$OCI_TAR" ] || die "missing fixtures in Fixtures/out (run: make fixtures)"
+require_box fixtures
 
 # ---------------------------------------------------------------- tools
 install_missing podman:podman crun:crun hyperfine:hyperfine /usr/bin/time:time jq:jq unshare:util-linux
