@@ -91,7 +91,7 @@ public struct ContainerCommit {
 /// links, symlinks), overlay whiteouts as `.wh.NAME` and opaque directories with a `.wh..wh..opq` entry.
 enum LayerDiff {
     static func write(_ walk: UpperWalk, to writer: ArchiveWriter) throws(BoxError) {
-        var files = MergeWalker(writer: writer)
+        var files = FileEntries(writer: writer)
         try walk.walk { (e) throws(BoxError) in
             if e.isWhiteout {
                 // Docker's whiteout: an empty regular file, mode 0600, with the whiteout's owner and time
@@ -110,7 +110,7 @@ enum LayerDiff {
                     try writer.add(o)
                 }
             } else {
-                try files.nonDirectory(e.dirfd, e.name, e.path, e.st)
+                try files.add(e.dirfd, e.name, e.path, e.st)
             }
         }
     }

@@ -14,10 +14,11 @@ import CBox
 /// mount points.
 struct CopyArchiver {
     let writer: ArchiveWriter
-    private var linked: [MergeWalker.FileKey: [UInt8]] = [:]
+    private var files: FileEntries
 
     init(writer: ArchiveWriter) {
         self.writer = writer
+        files = FileEntries(writer: writer)
     }
 
     /// Writes `src` with its top entry named `top` (its contents unprefixed and no top entry when nil), then ends
@@ -37,7 +38,7 @@ struct CopyArchiver {
             }
             try directory(d, path: prefix ?? [], dev: ds.st_dev)
         } else if let prefix {
-            try nonDirectory(src.fd, nil, prefix, src.st)
+            try files.add(src.fd, nil, prefix, src.st)
         }
         try writer.finish()
     }
@@ -51,7 +52,7 @@ struct CopyArchiver {
             guard fstatat(fd, name.cString, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             let child = path.isEmpty ? name : path + [UInt8(ascii: "/")] + name
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                try nonDirectory(fd, name, child, st)
+                try files.add(fd, name, child, st)
                 continue
             }
             let d = openat(fd, name.cString, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -64,50 +65,6 @@ struct CopyArchiver {
             try writer.add(e)
             if ds.st_dev != dev && CopyArchiver.isKernelFS(d) { continue }
             try directory(d, path: child, dev: ds.st_dev)
-        }
-    }
-
-    /// One non-directory: `name` in `dirfd`, or, when `name` is nil, the object of the `O_PATH` fd `dirfd`.
-    private mutating func nonDirectory(_ dirfd: Int32, _ name: [UInt8]?, _ path: [UInt8], _ st: stat) throws(BoxError) {
-        let what = String(decoding: path, as: UTF8.self)
-        switch st.st_mode & S_IFMT {
-        case S_IFREG:
-            let key = MergeWalker.FileKey(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
-            if st.st_nlink > 1, let first = linked[key] {
-                var e = MergeWalker.entry(path, .hardlink, st)
-                e.link = first
-                try writer.add(e)
-                return
-            }
-            // O_NONBLOCK: a FIFO swapped in after the stat must not block the open
-            let fd = name.map { openat(dirfd, $0.cString, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-                ?? open("/proc/self/fd/\(dirfd)", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-            guard fd >= 0 else {
-                if name == nil { throw BoxError.sys("open", what, errno: errno) }
-                return
-            }
-            defer { close(fd) }
-            var fs = stat()
-            guard fstat(fd, &fs) == 0, (fs.st_mode & S_IFMT) == S_IFREG else { return }
-            var e = MergeWalker.entry(path, .file, fs)
-            e.size = Int64(fs.st_size)
-            e.xattrs = MergeWalker.xattrs(fd)
-            // a file that shrinks while it is read is padded with zeros by the writer, as tar does
-            try writer.add(e, copying: fd, what: what)
-            if st.st_nlink > 1 { linked[key] = path }
-        case S_IFLNK:
-            guard let target = CopyTarget.readLinkBytes(dirfd, name?.cString ?? [0]) else { return }
-            var e = MergeWalker.entry(path, .symlink, st)
-            e.link = target
-            try writer.add(e)
-        case S_IFCHR, S_IFBLK:
-            var e = MergeWalker.entry(path, (st.st_mode & S_IFMT) == S_IFCHR ? .charDevice : .blockDevice, st)
-            e.rdev = UInt64(st.st_rdev)
-            try writer.add(e)
-        case S_IFIFO:
-            try writer.add(MergeWalker.entry(path, .fifo, st))
-        default:
-            return  // sockets are not archived
         }
     }
 

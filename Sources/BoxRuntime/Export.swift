@@ -55,8 +55,7 @@ extension ArchiveWriter: MergeSink {}
 /// Walks merged directories depth first, in byte order of names, writing each entry once.
 struct MergeWalker {
     let writer: any MergeSink
-    /// The first path written for each multiply-linked file: later names become hard links to it.
-    private var linked: [FileKey: [UInt8]] = [:]
+    private var files: FileEntries
 
     struct FileKey: Hashable {
         let dev: UInt64
@@ -65,6 +64,7 @@ struct MergeWalker {
 
     init(writer: any MergeSink) {
         self.writer = writer
+        files = FileEntries(writer: writer)
     }
 
     /// Writes the contents of a merged directory: `stack` holds its directory in each contributing layer, top first.
@@ -101,49 +101,8 @@ struct MergeWalker {
                 try writer.add(e)
                 try directory(sub, path: child)
             } else {
-                try nonDirectory(fd, name, child, st)
+                try files.add(fd, name, child, st)
             }
-        }
-    }
-
-    /// Writes a file, symlink, device or FIFO; a second name of a multiply-linked file becomes a hard link.
-    mutating func nonDirectory(_ dirfd: Int32, _ name: [UInt8], _ path: [UInt8], _ st: stat) throws(BoxError) {
-        switch st.st_mode & S_IFMT {
-        case S_IFREG:
-            let key = FileKey(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
-            if st.st_nlink > 1, let first = linked[key] {
-                var e = MergeWalker.entry(path, .hardlink, st)
-                e.link = first
-                try writer.add(e)
-                return
-            }
-            // O_NONBLOCK: a FIFO swapped in after the stat must not block the open
-            let fd = openat(dirfd, name.cString, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            guard fd >= 0 else { return }
-            defer { close(fd) }
-            var fs = stat()
-            guard fstat(fd, &fs) == 0, (fs.st_mode & S_IFMT) == S_IFREG else { return }
-            var e = MergeWalker.entry(path, .file, fs)
-            e.size = Int64(fs.st_size)
-            e.xattrs = MergeWalker.xattrs(fd)
-            // a file that shrinks while it is read is padded with zeros by the writer, as tar does
-            try writer.add(e, copying: fd, what: String(decoding: path, as: UTF8.self))
-            if st.st_nlink > 1 { linked[key] = path }
-        case S_IFLNK:
-            var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = buf.withUnsafeMutableBytes { readlinkat(dirfd, name.cString, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
-            guard n >= 0 else { return }
-            var e = MergeWalker.entry(path, .symlink, st)
-            e.link = Array(buf[0..<n])
-            try writer.add(e)
-        case S_IFCHR, S_IFBLK:
-            var e = MergeWalker.entry(path, (st.st_mode & S_IFMT) == S_IFCHR ? .charDevice : .blockDevice, st)
-            e.rdev = UInt64(st.st_rdev)
-            try writer.add(e)
-        case S_IFIFO:
-            try writer.add(MergeWalker.entry(path, .fifo, st))
-        default:
-            return  // sockets are not archived
         }
     }
 
@@ -211,4 +170,58 @@ struct MergeWalker {
 extension Array where Element == UInt8 {
     /// These bytes as a NUL-terminated C string.
     var cString: [CChar] { map { CChar(bitPattern: $0) } + [0] }
+}
+
+/// The entries that are not directories, written by `export` and `cp`: a second name of a multiply-linked file
+/// becomes a hard link to the first name written.
+struct FileEntries {
+    let writer: any MergeSink
+    private var linked: [MergeWalker.FileKey: [UInt8]] = [:]
+
+    init(writer: any MergeSink) { self.writer = writer }
+
+    /// Writes a file, symlink, device or FIFO: `name` in `dirfd`, or, when `name` is nil, the object of the
+    /// `O_PATH` fd `dirfd` (then a file that cannot be opened is an error, not skipped). Sockets are skipped.
+    mutating func add(_ dirfd: Int32, _ name: [UInt8]?, _ path: [UInt8], _ st: stat) throws(BoxError) {
+        let what = String(decoding: path, as: UTF8.self)
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            let key = MergeWalker.FileKey(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+            if st.st_nlink > 1, let first = linked[key] {
+                var e = MergeWalker.entry(path, .hardlink, st)
+                e.link = first
+                try writer.add(e)
+                return
+            }
+            // O_NONBLOCK: a FIFO swapped in after the stat must not block the open
+            let fd = name.map { openat(dirfd, $0.cString, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+                ?? open("/proc/self/fd/\(dirfd)", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+            guard fd >= 0 else {
+                if name == nil { throw BoxError.sys("open", what, errno: errno) }
+                return
+            }
+            defer { close(fd) }
+            var fs = stat()
+            guard fstat(fd, &fs) == 0, (fs.st_mode & S_IFMT) == S_IFREG else { return }
+            var e = MergeWalker.entry(path, .file, fs)
+            e.size = Int64(fs.st_size)
+            e.xattrs = MergeWalker.xattrs(fd)
+            // a file that shrinks while it is read is padded with zeros by the writer, as tar does
+            try writer.add(e, copying: fd, what: what)
+            if st.st_nlink > 1 { linked[key] = path }
+        case S_IFLNK:
+            guard let target = CopyTarget.readLinkBytes(dirfd, name?.cString ?? [0]) else { return }
+            var e = MergeWalker.entry(path, .symlink, st)
+            e.link = target
+            try writer.add(e)
+        case S_IFCHR, S_IFBLK:
+            var e = MergeWalker.entry(path, (st.st_mode & S_IFMT) == S_IFCHR ? .charDevice : .blockDevice, st)
+            e.rdev = UInt64(st.st_rdev)
+            try writer.add(e)
+        case S_IFIFO:
+            try writer.add(MergeWalker.entry(path, .fifo, st))
+        default:
+            return  // sockets are not archived
+        }
+    }
 }
