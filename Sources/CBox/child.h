@@ -17,6 +17,10 @@
 #define fd_path box_child_fd_path
 #define send_fd box_child_send_fd
 #define install_seccomp box_child_install_seccomp
+#define open_in_root box_child_open_in_root
+#define writable_parent box_child_writable_parent
+#define make_in_root box_child_make_in_root
+#define mount_flags_of box_child_mount_flags_of
 #define set_limits box_child_set_limits
 
 /* The child's view of its configuration plus its own fds. */
@@ -24,6 +28,19 @@ struct child {
     const struct box_spawn_config *cfg;
     int syncfd, errfd;
 };
+
+/* Opens path under rootfd as if rootfd were "/" (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), close-on-exec. */
+__attribute__((visibility("hidden"))) int open_in_root(int rootfd, const char *path, int flags);
+
+/* A real directory fd of target's parent, resolved and created inside the root; *name points at the last
+ * component (in scratch). */
+__attribute__((visibility("hidden"))) int writable_parent(int rootfd, const char *target, char *scratch, size_t cap, const char **name);
+
+/* Creates target inside the root (a directory, or an empty file) if absent, with its parents; returns an O_PATH fd. */
+__attribute__((visibility("hidden"))) int make_in_root(int rootfd, const char *target, int as_dir);
+
+/* The nosuid/nodev/noexec flags of the mount at path: a remount must keep them (locked in a user namespace). */
+__attribute__((visibility("hidden"))) unsigned long mount_flags_of(const char *path);
 
 /* Appends s to the NUL-terminated buf of cap bytes, truncating. */
 __attribute__((visibility("hidden"))) void sappend(char *buf, size_t cap, const char *s);

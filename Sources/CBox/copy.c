@@ -23,62 +23,6 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
-/* An O_PATH fd of target inside the root; when it is missing, its parents are created as directories, one
- * component at a time (each resolved inside the root), then target itself (a directory, or an empty file). */
-static int make_in_root(int rootfd, const char *target, int as_dir) {
-    int fd = box_open_in_root(rootfd, target, O_PATH);
-    if (fd >= 0 || errno != ENOENT) return fd;
-    char path[4096];
-    path[0] = 0;
-    sappend(path, sizeof path, target);
-    size_t len = strlen(path);
-    if (len + 1 >= sizeof path) { errno = ENAMETOOLONG; return -1; }
-    while (len > 1 && path[len - 1] == '/') path[--len] = 0;
-    /* at each '/' after a component: the prefix before it is a parent to have */
-    for (size_t i = 1; i <= len; i++) {
-        if (path[i] != '/' && path[i] != 0) continue;
-        if (path[i - 1] == '/') continue;
-        char saved = path[i];
-        path[i] = 0;
-        int last = saved == 0;
-        int have = box_open_in_root(rootfd, path, O_PATH);
-        if (have >= 0) {
-            close(have);
-        } else if (errno == ENOENT) {
-            char *slash = strrchr(path, '/');
-            const char *name = slash ? slash + 1 : path;
-            if (slash) *slash = 0;
-            int dir = box_open_in_root(rootfd, slash && path[0] ? path : "/", O_RDONLY | O_DIRECTORY);
-            if (slash) *slash = '/';
-            if (dir < 0) return -1;
-            int r;
-            if (!last || as_dir) {
-                r = mkdirat(dir, name, 0755);
-            } else {
-                r = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-                if (r >= 0) { close(r); r = 0; }
-            }
-            int e = errno;
-            close(dir);
-            if (r < 0 && e != EEXIST) { errno = e; return -1; }
-        } else {
-            return -1;
-        }
-        path[i] = saved;
-    }
-    return box_open_in_root(rootfd, target, O_PATH);
-}
-
-/* The flags a remount must keep: in a user namespace a locked nosuid/nodev/noexec cannot be cleared. */
-static unsigned long kept_flags(const char *path) {
-    struct statvfs sv;
-    unsigned long f = 0;
-    if (statvfs(path, &sv) != 0) return 0;
-    if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-    if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-    if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-    return f;
-}
 
 static void mount_one(int rootfd, const struct box_copy_mount *m, int errfd) {
     char p[64];
@@ -96,7 +40,7 @@ static void mount_one(int rootfd, const struct box_copy_mount *m, int errfd) {
             fd = box_open_in_root(rootfd, m->target, O_PATH);
             if (fd < 0) fail(errfd, 125, errno, "remount read-only ", m->target, NULL);
             fd_path(p, sizeof p, fd);
-            unsigned long keep = kept_flags(p) | (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+            unsigned long keep = mount_flags_of(p) | (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
             if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) < 0)
                 fail(errfd, 125, errno, "remount read-only ", m->target, NULL);
             close(fd);

@@ -196,12 +196,4 @@ int box_exec(const struct box_exec_config *cfg, pid_t *pid, struct box_child_err
     return 0;
 }
 
-int box_open_in_root(int rootfd, const char *path, int flags) {
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = (uint64_t)(flags | O_CLOEXEC);
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    while (*path == '/') path++;
-    if (!*path) path = ".";
-    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-}
+int box_open_in_root(int rootfd, const char *path, int flags) { return open_in_root(rootfd, path, flags); }
