@@ -180,14 +180,7 @@ private struct DateParser {
     }
 
     func timestamp(offset: Int) -> Timestamp {
-        // days from civil (Howard Hinnant's algorithm)
-        let (y, mo, d) = (fields[0], fields[1], fields[2])
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146097 + doe - 719468
+        let days = Time.daysFromCivil(fields[0], fields[1], fields[2])
         let secs = days * 86400 + fields[3] * 3600 + fields[4] * 60 + fields[5] - offset
         return Timestamp(seconds: Int64(secs), nanos: nanos)
     }

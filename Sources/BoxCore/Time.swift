@@ -55,14 +55,7 @@ public enum Time {
         if i < u.count && (u[i] == 43 || u[i] == 45), let oh = num(i + 1, 2), let om = num(i + 4, 2) {
             offset = (oh * 3600 + om * 60) * (u[i] == 43 ? 1 : -1)
         }
-        // days from civil (Howard Hinnant's algorithm)
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146097 + doe - 719468
-        return Double(days * 86400 + h * 3600 + mi * 60 + se - offset) + frac
+        return Double(daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset) + frac
     }
 
     /// Seconds since the epoch, now.
@@ -70,5 +63,17 @@ public enum Time {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+extension Time {
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil).
+    static func daysFromCivil(_ y: Int, _ mo: Int, _ d: Int) -> Int {
+        let yy = mo <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
     }
 }

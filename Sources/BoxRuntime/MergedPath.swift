@@ -12,18 +12,24 @@ enum MergedPath {
         return w.complete ? w.stack : nil
     }
 
-    /// `path` with its symlinks resolved inside the root, as runc's `SecureJoin` resolves a mount's destination:
-    /// an absolute target starts again at the root, `..` stops at it, and what does not exist is kept as written.
-    /// `layers` are the container's layer directories, top first.
-    static func inRoot(_ path: String, layers: [String]) throws(BoxError) -> String {
-        var opened: [Int32] = []
-        defer { for fd in opened { close(fd) } }
+    /// Directory fds of the layers, top first; each is also appended to `opened`, which the caller closes.
+    static func openLayers(_ layers: [String], opened: inout [Int32]) throws(BoxError) -> [Int32] {
         var root: [Int32] = []
         for layer in layers {
             let fd = try check("open layer", layer) { open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
             opened.append(fd)
             root.append(fd)
         }
+        return root
+    }
+
+    /// `path` with its symlinks resolved inside the root, as runc's `SecureJoin` resolves a mount's destination:
+    /// an absolute target starts again at the root, `..` stops at it, and what does not exist is kept as written.
+    /// `layers` are the container's layer directories, top first.
+    static func inRoot(_ path: String, layers: [String]) throws(BoxError) -> String {
+        var opened: [Int32] = []
+        defer { for fd in opened { close(fd) } }
+        let root = try openLayers(layers, opened: &opened)
         let w = walk(path, root: root, opened: &opened)
         return "/" + w.components.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
     }

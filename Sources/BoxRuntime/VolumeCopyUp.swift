@@ -22,12 +22,7 @@ struct VolumeCopyUp {
     func copy(_ path: String, into data: String) throws(BoxError) -> Bool {
         var opened: [Int32] = []
         defer { for fd in opened { close(fd) } }
-        var root: [Int32] = []
-        for layer in layers {
-            let fd = try check("open layer", layer) { open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-            opened.append(fd)
-            root.append(fd)
-        }
+        let root = try MergedPath.openLayers(layers, opened: &opened)
         guard let stack = MergedPath.resolve(path, root: root, opened: &opened), let top = stack.first else { return false }
         let dst = try check("open volume", data) { open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         defer { close(dst) }
