@@ -33,11 +33,12 @@ extension SpecBuilder {
             }
         }
 
-        let canRaise = Executor.ownPermitted() & (1 << 24) != 0  // CAP_SYS_RESOURCE
+        // CAP_SYS_RESOURCE, read from /proc only when a flag needs it
+        lazy var canRaise = Executor.ownPermitted() & (1 << 24) != 0
         var rlimits: [RuntimeSpec.POSIXRlimit] = []
         for u in o.ulimits {
             let soft = UInt64(bitPattern: u.soft), hard = UInt64(bitPattern: u.hard)
-            if !canRaise, let n = rlimitNumbers[u.name] {
+            if let n = rlimitNumbers[u.name], !canRaise {
                 var cur = rlimit()
                 if getrlimit(__rlimit_resource_t(UInt32(n)), &cur) == 0 && hard > UInt64(cur.rlim_max) {
                     throw BoxError(.invalidArgument, "ulimit \(u.name): hard limit \(u.hard) is above this host's \(cur.rlim_max), and box lacks CAP_SYS_RESOURCE to raise it")
